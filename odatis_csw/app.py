@@ -1,0 +1,121 @@
+"""The WSGI application: pycsw's CSW, OAI-PMH, OpenSearch and OGC API - Records, read-only."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Flask, Response, request
+from pycsw.ogc.api.util import STATIC
+from werkzeug.exceptions import HTTPException
+
+from odatis_csw import __version__
+from odatis_csw.config import Settings
+from odatis_csw.engine import csw as csw_engine
+from odatis_csw.engine.records import CatalogueRecordsAPI
+from odatis_csw.errors import RepositoryError
+from odatis_csw.store.repository import ping
+
+#: Largest request body accepted (a CSW POST query), in bytes.
+MAX_REQUEST_BYTES = 2 * 1024 * 1024
+
+
+def _response(result: tuple[Any, int, Any]) -> Response:
+    headers, status, content = result
+    response = Response(content, status)
+    if headers:
+        for key, value in headers.items():
+            response.headers[key] = value
+    return response
+
+
+def _json_error(status: int, code: str, description: str) -> Response:
+    body = json.dumps({"code": code, "description": description})
+    return Response(body, status, mimetype="application/json")
+
+
+def create_app(settings: Settings) -> Flask:
+    """Build the catalogue application from validated settings."""
+    app = Flask("odatis_csw", static_folder=STATIC, static_url_path="/static")
+    app.url_map.strict_slashes = False
+    app.config["ODATIS_SETTINGS"] = settings
+    records = CatalogueRecordsAPI(settings)
+
+    def engine_call(mode: str) -> Response:
+        length = request.content_length or 0
+        if length > MAX_REQUEST_BYTES:
+            return Response(f"request body larger than {MAX_REQUEST_BYTES} bytes", 413)
+        status, headers, body = csw_engine.dispatch(settings, request.environ, mode)
+        return Response(body, status, headers=headers)
+
+    @app.before_request
+    def _fresh_session() -> None:
+        records.fresh_session()
+
+    @app.route("/csw", methods=["GET", "POST"])
+    def csw() -> Response:
+        return engine_call("csw")
+
+    @app.route("/oaipmh", methods=["GET"])
+    def oaipmh() -> Response:
+        return engine_call("oaipmh")
+
+    @app.route("/opensearch", methods=["GET"])
+    def opensearch() -> Response:
+        return engine_call("opensearch")
+
+    @app.route("/healthz")
+    def healthz() -> Response:
+        try:
+            state = ping(settings.database, settings.table)
+        except RepositoryError as err:
+            return Response(
+                json.dumps({"status": "unavailable", "reason": err.user_msg}),
+                503,
+                mimetype="application/json",
+            )
+        body = {"status": "ok", "version": __version__, **state}
+        return Response(json.dumps(body), 200, mimetype="application/json")
+
+    @app.route("/")
+    def landing_page() -> Response:
+        return _response(records.landing_page(dict(request.headers), request.args))
+
+    @app.route("/openapi")
+    def openapi() -> Response:
+        return _response(records.openapi(dict(request.headers), request.args))
+
+    @app.route("/conformance")
+    def conformance() -> Response:
+        return _response(records.conformance(dict(request.headers), request.args))
+
+    @app.route("/collections")
+    def collections() -> Response:
+        return _response(records.collections(dict(request.headers), request.args))
+
+    @app.route("/collections/<collection>")
+    def collection(collection: str) -> Response:
+        return _response(records.collection(dict(request.headers), request.args, collection))
+
+    @app.route("/collections/<collection>/queryables")
+    def queryables(collection: str) -> Response:
+        return _response(records.queryables(dict(request.headers), request.args, collection))
+
+    @app.route("/collections/<collection>/items", methods=["GET", "POST"])
+    def items(collection: str) -> Response:
+        if request.method == "POST" and request.mimetype not in ("", "application/json"):
+            return _json_error(405, "MethodNotAllowed", "this catalogue is read-only over HTTP")
+        search = request.get_json(silent=True) if request.method == "POST" else None
+        return _response(records.items(dict(request.headers), search, dict(request.args), collection))
+
+    @app.route("/collections/<collection>/items/<path:item>")
+    def item(collection: str, item: str) -> Response:
+        return _response(records.item(dict(request.headers), request.args, collection, item))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Response:
+        if error.code == 405:
+            return _json_error(405, "MethodNotAllowed", "this catalogue is read-only over HTTP")
+        return _json_error(error.code or 500, error.name.replace(" ", ""), error.description or "")
+
+    return app

@@ -1,0 +1,1 @@
+"""Our layer over the pycsw engine: subclasses and wrappers that neutralise its defects."""

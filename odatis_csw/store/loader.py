@@ -1,0 +1,102 @@
+"""Load metadata files into the repository: insert, update or reject, one result per record."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pycsw.core import util as pycsw_util
+
+from odatis_csw.errors import OdatisError
+from odatis_csw.safexml import parse_file
+from odatis_csw.store.records import record_elements, to_row
+from odatis_csw.store.repository import CatalogueRepository
+from odatis_csw.store.rows import normalise_row
+
+RECORD_SUFFIXES = (".xml",)
+
+
+class Outcome(enum.Enum):
+    LOADED = "loaded"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    path: Path
+    outcome: Outcome
+    identifier: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class LoadSummary:
+    results: list[LoadResult] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for result in self.results if result.outcome is outcome)
+
+    @property
+    def rejected(self) -> list[LoadResult]:
+        return [result for result in self.results if result.outcome is Outcome.REJECTED]
+
+
+def iter_record_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files named on the command line, and the XML files of directories, recursively, sorted."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in RECORD_SUFFIXES
+            )
+        else:
+            yield path
+
+
+def load_file(repository: CatalogueRepository, path: Path, max_bytes: int) -> list[LoadResult]:
+    """Load every record of one file; nothing already stored is changed by a rejected file."""
+    try:
+        if not path.is_file():
+            raise OdatisError(f"{path}: no such file")
+        tree = parse_file(path, max_bytes=max_bytes)
+        rows = [
+            to_row(repository.context, repository, element) for element in record_elements(tree.getroot())
+        ]
+    except OdatisError as err:
+        return [LoadResult(path, Outcome.REJECTED, reason=err.user_msg.removeprefix(f"{path}: "))]
+    return [_store(repository, path, normalise_row(row)) for row in rows]
+
+
+def _store(repository: CatalogueRepository, path: Path, row: Any) -> LoadResult:
+    existing = repository.query_ids([row.identifier])
+    try:
+        if not existing:
+            row.insert_date = pycsw_util.get_today_and_now()
+            repository.insert(row, "local", row.insert_date)
+            return LoadResult(path, Outcome.LOADED, row.identifier)
+        if existing[0].xml == row.xml:
+            return LoadResult(path, Outcome.UNCHANGED, row.identifier)
+        row.insert_date = pycsw_util.get_today_and_now()
+        repository.update(row)
+        return LoadResult(path, Outcome.UPDATED, row.identifier)
+    except Exception as err:  # noqa: BLE001 - report the database's refusal, keep going
+        return LoadResult(path, Outcome.REJECTED, row.identifier, f"not stored: {type(err).__name__}: {err}")
+
+
+def load_paths(
+    repository: CatalogueRepository,
+    paths: Iterable[Path],
+    max_bytes: int,
+    on_file: Callable[[Path], None] | None = None,
+) -> LoadSummary:
+    """Load every record file under ``paths``; ``on_file`` is told of each file done."""
+    summary = LoadSummary()
+    for path in paths:
+        summary.results.extend(load_file(repository, path, max_bytes))
+        if on_file is not None:
+            on_file(path)
+    return summary

@@ -1,0 +1,83 @@
+"""The storage boundary: pycsw's repository, created from our validated settings."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pycsw.core import repository as pycsw_repository
+from pycsw.core.config import StaticContext
+from sqlalchemy import create_engine, inspect, text
+
+from odatis_csw.errors import RepositoryError
+
+LOGGER = logging.getLogger(__name__)
+
+
+class CatalogueRepository(pycsw_repository.Repository):  # type: ignore[misc]
+    """pycsw repository named in ``repository.source``.
+
+    pycsw builds it as ``CatalogueRepository(context, repo_filter)`` and gives it the
+    database through ``context.server.config``; our own code passes it explicitly.
+    """
+
+    def __init__(
+        self,
+        context: StaticContext,
+        repo_filter: str | None = None,
+        database: str | None = None,
+        table: str | None = None,
+    ) -> None:
+        if database is None:
+            settings = context.server.config["repository"]
+            database, table = settings["database"], settings.get("table", "records")
+        super().__init__(database, context, table=table or "records", repo_filter=repo_filter)
+
+    def count(self) -> int:
+        """Number of rows held, in one query."""
+        return int(self.session.query(self.dataset).count())
+
+    def identifier_exists(self, identifier: str) -> bool:
+        return bool(self.session.query(self.dataset).filter_by(identifier=identifier).count())
+
+
+def open_repository(database: str, table: str) -> CatalogueRepository:
+    """Open an existing repository for our own code (loader, health check)."""
+    return CatalogueRepository(StaticContext(), database=database, table=table)
+
+
+def table_exists(database: str, table: str) -> bool:
+    engine = pycsw_repository.Repository.create_engine(database)
+    return bool(inspect(engine).has_table(table))
+
+
+def setup_repository(database: str, table: str) -> bool:
+    """Create the records table and its indexes; return False when it already existed."""
+    if table_exists(database, table):
+        missing = _missing_columns(database, table)
+        if missing:
+            raise RepositoryError(f"table {table!r} exists but lacks columns: {', '.join(missing)}")
+        return False
+    pycsw_repository.setup(database, table)
+    return True
+
+
+def _missing_columns(database: str, table: str) -> list[str]:
+    engine = pycsw_repository.Repository.create_engine(database)
+    present = {column["name"] for column in inspect(engine).get_columns(table)}
+    expected = set(StaticContext().md_core_model["mappings"].values()) - {None}
+    return sorted(column for column in expected if isinstance(column, str) and column not in present)
+
+
+def ping(database: str, table: str) -> dict[str, Any]:
+    """Check the database answers and the table is readable; raise RepositoryError if not."""
+    try:
+        engine = create_engine(database, pool_pre_ping=True)
+        try:
+            with engine.connect() as connection:
+                count = connection.execute(text(f'SELECT COUNT(*) FROM "{table}"')).scalar()
+        finally:
+            engine.dispose()
+    except Exception as err:  # noqa: BLE001 - any driver failure means "not reachable"
+        raise RepositoryError(f"database not reachable: {type(err).__name__}") from err
+    return {"records": int(count or 0)}
