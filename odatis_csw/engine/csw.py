@@ -8,14 +8,27 @@ from typing import Any
 from pycsw import server
 
 from odatis_csw.config import Settings
+from odatis_csw.engine.oaipmh import PagingOAIPMH
 
 
 class CatalogueCsw(server.Csw):  # type: ignore[misc]
-    """pycsw's ``Csw`` with write operations removed whatever the configuration says."""
+    """pycsw's ``Csw`` on our repository, with working OAI-PMH paging and no write operation."""
+
+    def __init__(self, rtconfig: dict[str, Any], env: dict[str, Any]) -> None:
+        super().__init__(rtconfig, env)
+        # pycsw sets its ORM flavour only for its default repository; ours is SQLAlchemy too,
+        # and filters are translated with SQLAlchemy bind parameters only when told so.
+        self.orm = "sqlalchemy"
 
     def _gen_manager(self) -> None:
         """Never advertise nor enable CSW-T Transaction and Harvest."""
         self.manager = False
+
+    def oaipmh(self) -> PagingOAIPMH:
+        """The OAI-PMH provider with working resumption tokens."""
+        if not self.oaipmhobj:
+            self.oaipmhobj = PagingOAIPMH(self.context, self.config)
+        return self.oaipmhobj
 
 
 #: WSGI environ flags pycsw reads to pick its mode (see pycsw/wsgi_flask.py).
