@@ -5,10 +5,13 @@ from __future__ import annotations
 import gzip
 from typing import Any
 
-from pycsw import server
+from lxml import etree
+from pycsw import opensearch, server
 
 from odatis_csw.config import Settings
+from odatis_csw.engine import antimeridian
 from odatis_csw.engine.oaipmh import PagingOAIPMH
+from odatis_csw.safexml import safe_parser
 
 
 class CatalogueCsw(server.Csw):  # type: ignore[misc]
@@ -29,6 +32,53 @@ class CatalogueCsw(server.Csw):  # type: ignore[misc]
         if not self.oaipmhobj:
             self.oaipmhobj = PagingOAIPMH(self.context, self.config)
         return self.oaipmhobj
+
+    def dispatch(self, writer: Any = None, write_headers: bool = True) -> Any:
+        """Split query boxes crossing the antimeridian, then let the engine answer."""
+        try:
+            if self.requesttype == "POST" and b"BBOX" in self.request:
+                self._split_post_boxes()
+            elif self.requesttype == "GET":
+                self._split_kvp_boxes()
+        except (etree.XMLSyntaxError, ValueError, IndexError, AttributeError, TypeError):
+            pass  # a request we cannot read is left for the engine to refuse precisely
+        return super().dispatch()
+
+    def _split_post_boxes(self) -> None:
+        root = etree.fromstring(self.request, safe_parser())
+        if antimeridian.split_filter_boxes(root, self.context.namespaces):
+            self.request = etree.tostring(root)
+
+    def _split_kvp_boxes(self) -> None:
+        lowered = {key.lower(): value for key, value in self.kvp.items()}
+        if antimeridian.crossing_bbox_param(lowered.get("bbox", "")):
+            # the filter CSW 3.0 / OpenSearch would build from bbox=, with the box split
+            profiles = {"plugins": {"APISO": 1}} if "apiso" in self.config.get("profiles", []) else None
+            filter_xml = opensearch.kvp2filterxml(dict(lowered), self.context, profiles, "2.0")
+            root = etree.fromstring(filter_xml, safe_parser())
+            antimeridian.split_filter_boxes(root, self.context.namespaces)
+            self.kvp = {k: v for k, v in self.kvp.items() if k.lower() not in opensearch.QUERY_PARAMETERS}
+            self.kvp["constraintlanguage"] = "FILTER"
+            self.kvp["constraint"] = etree.tostring(root).decode()
+        for key, value in list(self.kvp.items()):
+            if key.lower() == "constraint" and "BBOX" in value and "<" in value:
+                root = etree.fromstring(value.encode(), safe_parser())
+                if antimeridian.split_filter_boxes(root, self.context.namespaces):
+                    self.kvp[key] = etree.tostring(root).decode()
+
+    def _write_response(self) -> Any:
+        """Show crossing boxes as west > east rather than as the world-wide envelope."""
+        response = getattr(self, "response", None)
+        if response is not None and hasattr(response, "iter") and hasattr(self, "repository"):
+            records = antimeridian.record_identifiers(response)
+            if records:
+                stored = self.repository.query_ids([identifier for identifier, _ in records])
+                boxes = {row.identifier: antimeridian.crossing_box(row.wkt_geometry) for row in stored}
+                for identifier, element in records:
+                    box = boxes.get(identifier)
+                    if box is not None:
+                        antimeridian.fix_record_boxes(element, box)
+        return super()._write_response()
 
 
 #: WSGI environ flags pycsw reads to pick its mode (see pycsw/wsgi_flask.py).

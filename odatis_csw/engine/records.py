@@ -8,6 +8,7 @@ from pycsw.ogc.api.records import API
 from sqlalchemy.orm import create_session
 
 from odatis_csw.config import Settings
+from odatis_csw.engine import antimeridian
 from odatis_csw.store.repository import CatalogueRepository
 
 
@@ -29,6 +30,31 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
         """Start each request on a new session so no row is served from a stale cache."""
         self.repository.session.close()
         self.repository.session = create_session(self.repository.engine)
+
+    def items(
+        self, headers_: Any, json_post_data: Any, args: dict[str, str], collection: str = "metadata:main"
+    ) -> Any:
+        """Items search, with a ``bbox`` crossing the antimeridian split in two."""
+        args = dict(args)
+        box = antimeridian.crossing_bbox_param(args.get("bbox", ""))
+        if box is not None:
+            del args["bbox"]
+            split = antimeridian.cql_for_crossing_box(box)
+            args["filter"] = f"({args['filter']}) AND ({split})" if args.get("filter") else split
+        headers, status, content = super().items(headers_, json_post_data, args, collection)
+        return headers, status, self._fix_geometries(content)
+
+    def item(self, headers_: Any, args: Any, collection: str, item: str) -> Any:
+        headers, status, content = super().item(headers_, args, collection, item)
+        return headers, status, self._fix_geometries(content)
+
+    def _fix_geometries(self, content: Any) -> Any:
+        if not isinstance(content, str):
+            return content
+        return antimeridian.fix_feature_geometries(content, self._stored_geometries)
+
+    def _stored_geometries(self, ids: list[str]) -> dict[str, Any]:
+        return {row.identifier: row.wkt_geometry for row in self.repository.query_ids(ids)}
 
     def manage_collection_item(
         self, headers_: Any, action: str = "create", item: Any = None, data: Any = None
