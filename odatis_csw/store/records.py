@@ -7,20 +7,22 @@ from typing import Any
 
 from lxml import etree
 from pycsw.core import metadata
+from pycsw.core import util as pycsw_util
 
 from odatis_csw.errors import UnsupportedRecordError
 from odatis_csw.safexml import safe_parser
+from odatis_csw.store.parsecopy import GMD, GMI, fix_https_namespaces, is_iso19139_profile_root, parse_copy
 
 CSW202 = "http://www.opengis.net/cat/csw/2.0.2"
 CSW30 = "http://www.opengis.net/cat/csw/3.0"
 
 #: Root elements of the record dialects we load, with a short name for reports.
 RECORD_ROOTS: dict[str, str] = {
-    "{http://www.isotc211.org/2005/gmd}MD_Metadata": "ISO 19139",
-    "{http://www.isotc211.org/2005/gmi}MI_Metadata": "ISO 19115-2",
+    f"{{{GMD}}}MD_Metadata": "ISO 19139",
+    f"{{{GMI}}}MI_Metadata": "ISO 19115-2",
     "{http://standards.iso.org/iso/19115/-3/mdb/2.0}MD_Metadata": "ISO 19115-3",
+    "{http://standards.iso.org/iso/19115/-3/mdb/1.0}MD_Metadata": "ISO 19115-3 (mdb 1.0)",
     f"{{{CSW202}}}Record": "Dublin Core (csw:Record)",
-    f"{{{CSW30}}}Record": "Dublin Core (csw:Record)",
 }
 
 #: CSW responses whose members are records (a saved GetRecords or GetRecordById answer).
@@ -32,13 +34,23 @@ RESPONSE_ROOTS = {
 }
 
 
+def dialect(element: etree._Element) -> str | None:
+    """Short name of a record element's dialect, or None when it is not a record we load."""
+    if element.tag in RECORD_ROOTS:
+        return RECORD_ROOTS[element.tag]
+    if is_iso19139_profile_root(element):
+        return f"ISO 19139 profile ({etree.QName(element).localname})"
+    return None
+
+
 def record_elements(root: etree._Element) -> Iterator[etree._Element]:
     """Yield the record elements of a document, unwrapping CSW responses."""
-    if root.tag in RECORD_ROOTS:
+    root = fix_https_namespaces(root)
+    if dialect(root):
         yield root
         return
     if root.tag in RESPONSE_ROOTS:
-        members = [el for el in root.iter() if el.tag in RECORD_ROOTS and el is not root]
+        members = [el for el in root.iter() if isinstance(el.tag, str) and el is not root and dialect(el)]
         outermost = [el for el in members if not any(p in members for p in el.iterancestors())]
         if not outermost:
             raise UnsupportedRecordError("CSW response holds no record we can load")
@@ -52,14 +64,25 @@ def record_elements(root: etree._Element) -> Iterator[etree._Element]:
 
 def to_row(context: Any, repository: Any, element: etree._Element) -> Any:
     """Parse one record element into a pycsw row; raise UnsupportedRecordError if unusable."""
-    standalone = etree.fromstring(etree.tostring(element), safe_parser())
+    name = dialect(element) or "record"
+    canonical = etree.fromstring(etree.tostring(element), safe_parser())
+    work = parse_copy(canonical)
+    if (
+        work.tag in (f"{{{GMD}}}MD_Metadata", f"{{{GMI}}}MI_Metadata")
+        and work.find(f"{{{GMD}}}identificationInfo/*") is None
+    ):
+        raise UnsupportedRecordError(
+            f"{name} record has no gmd:identificationInfo (no title, abstract or extent)"
+        )
     try:
-        rows = metadata.parse_record(context, standalone, repository)
+        rows = metadata.parse_record(context, work, repository)
     except Exception as err:  # noqa: BLE001 - the engine raises bare exceptions
-        raise UnsupportedRecordError(f"{RECORD_ROOTS[element.tag]} record not understood: {err}") from err
+        raise UnsupportedRecordError(f"{name} record not understood: {type(err).__name__}: {err}") from err
     row = rows[0]
     if not row.identifier:
-        raise UnsupportedRecordError(
-            f"{RECORD_ROOTS[element.tag]} record has no identifier (fileIdentifier / dc:identifier)"
-        )
+        raise UnsupportedRecordError(f"{name} record has no identifier (fileIdentifier / dc:identifier)")
+    row.xml = etree.tostring(canonical, encoding="unicode")
+    row.anytext = pycsw_util.get_anytext(canonical)
+    if row.servicetype:
+        row.servicetype = ",".join(part for part in row.servicetype.split(",") if part.strip())
     return row

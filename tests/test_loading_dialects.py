@@ -1,0 +1,141 @@
+"""Real records in every dialect and profile load with their identity, extent and time intact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from odatis_csw.store.loader import Outcome, load_file
+from odatis_csw.store.repository import open_repository, setup_repository
+from odatis_csw.store.rows import split_antimeridian
+
+DIALECTS = Path(__file__).parent / "data" / "dialects"
+MAX = 20 * 1024 * 1024
+
+
+@pytest.fixture
+def repository(tmp_path):
+    database = f"sqlite:///{tmp_path / 'unit.db'}"
+    setup_repository(database, "records")
+    return open_repository(database, "records")
+
+
+# file, identifier, title start, (west, south, east, north) or None, time_begin start or None
+EXPECTED = [
+    (
+        "gn-schemaplugins-sdn-cdi__CDI_ISO19139_full_example.xml",
+        "urn:SDN:CDI:LOCAL:MARIS-TEST",
+        "Test record with full coverage",
+        (-68.55, 59.40, -49.01, 73.89),
+        "2009-01-01",
+    ),
+    (
+        "gn-schemaplugins-sdn-csr__CSR_ISO19139_full_example.xml",
+        "urn:SDN:CSR:LOCAL:FI351994800010",
+        "CITHER 2 LEG 1",
+        None,
+        "1994-01-04",
+    ),
+    (
+        "cioos-erddap-iso__SMA_bay_of_exploits_iso19115.xml",
+        "SMA_bay_of_exploits",
+        "Bay of Exploits Buoy",
+        (-56.10, 48.68, None, None),
+        "2014-09-02",
+    ),
+    ("aodn-imos-mcp2__CARS.xml", None, "CARS", None, "1900-01-01"),
+    ("owslib__iso_che.xml", None, "Gewässerschutzkarte", (8.40, 47.08, None, None), None),
+    (
+        "gn-schemaplugins-iso19139.fra__CorineLandCover-mef__metadata.xml",
+        None,
+        "CORINE Land Cover",
+        (-5.00, 40.00, None, None),
+        None,
+    ),
+    ("owslib__arcgis-sample.xml", None, None, None, "2011-01-01"),
+    ("owslib__iso19139_srv.xml", None, None, None, None),
+]
+
+
+def _box(wkt: str) -> tuple[float, float, float, float]:
+    from shapely import wkt as shapely_wkt
+
+    return shapely_wkt.loads(wkt).bounds
+
+
+@pytest.mark.parametrize(
+    ("name", "identifier", "title", "box", "begin"), EXPECTED, ids=[e[0] for e in EXPECTED]
+)
+def test_profile_record_loads_with_its_fields(repository, name, identifier, title, box, begin):
+    [result] = load_file(repository, DIALECTS / name, MAX)
+    assert result.outcome is Outcome.LOADED, result.reason
+    [row] = repository.query_ids([result.identifier])
+    if identifier:
+        assert row.identifier == identifier
+    if title:
+        assert row.title.startswith(title)
+    if box:
+        west, south, east, north = _box(row.wkt_geometry)
+        assert west == pytest.approx(box[0], abs=0.01)
+        assert south == pytest.approx(box[1], abs=0.01)
+    if begin:
+        assert str(row.time_begin).startswith(begin)
+
+
+def test_stored_document_is_the_publishers_own(repository):
+    """The parse copy is never stored: SeaDataNet classes stay as published."""
+    path = DIALECTS / "gn-schemaplugins-sdn-cdi__CDI_ISO19139_full_example.xml"
+    [result] = load_file(repository, path, MAX)
+    [row] = repository.query_ids([result.identifier])
+    stored = etree.fromstring(row.xml.encode())
+    assert stored.find(".//{http://www.seadatanet.org}SDN_DataIdentification") is not None
+    assert "Marine Information Service" in row.organization
+
+
+def test_seadatanet_parameters_become_searchable_keywords(repository):
+    [result] = load_file(
+        repository, DIALECTS / "gn-schemaplugins-sdn-cdi__CDI_ISO19139_full_example.xml", MAX
+    )
+    [row] = repository.query_ids([result.identifier])
+    assert "Ammonium concentration" in row.keywords
+
+
+def test_https_namespace_typo_is_corrected_in_the_stored_document(repository):
+    [result] = load_file(repository, DIALECTS / "cioos-erddap-iso__SMA_bay_of_exploits_iso19115.xml", MAX)
+    [row] = repository.query_ids([result.identifier])
+    assert "https://www.isotc211.org/2005/gmi" not in row.xml
+    assert etree.fromstring(row.xml.encode()).tag == "{http://www.isotc211.org/2005/gmi}MI_Metadata"
+
+
+def test_record_without_identification_is_rejected_with_its_reason(repository, tmp_path):
+    stub = tmp_path / "stub.xml"
+    stub.write_text(
+        '<gmd:MD_Metadata xmlns:gmd="http://www.isotc211.org/2005/gmd" '
+        'xmlns:gco="http://www.isotc211.org/2005/gco"><gmd:fileIdentifier>'
+        "<gco:CharacterString>stub-1</gco:CharacterString></gmd:fileIdentifier></gmd:MD_Metadata>"
+    )
+    [result] = load_file(repository, stub, MAX)
+    assert result.outcome is Outcome.REJECTED
+    assert "identificationInfo" in result.reason
+    assert repository.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("wkt", "expected_parts"),
+    [
+        ("POLYGON((170.00 -20.00, 170.00 -10.00, -170.00 -10.00, -170.00 -20.00, 170.00 -20.00))", 2),
+        ("POLYGON((-5.00 40.00, -5.00 50.00, 5.00 50.00, 5.00 40.00, -5.00 40.00))", 1),
+    ],
+)
+def test_boxes_crossing_the_antimeridian_are_split(wkt, expected_parts):
+    from shapely import wkt as shapely_wkt
+
+    geometry = shapely_wkt.loads(split_antimeridian(wkt))
+    parts = list(getattr(geometry, "geoms", [geometry]))
+    assert len(parts) == expected_parts
+    if expected_parts == 2:
+        assert geometry.intersects(shapely_wkt.loads("POINT(175 -15)"))
+        assert geometry.intersects(shapely_wkt.loads("POINT(-175 -15)"))
+        assert not geometry.intersects(shapely_wkt.loads("POINT(0 -15)"))
