@@ -36,5 +36,7 @@ def serve(config_path: Path, host: str, port: int, workers: int, timeout: int = 
         "accesslog": "-",
         "errorlog": "-",
         "proc_name": "odatis-csw",
+        # several catalogues may run on one machine: no shared control socket in $HOME
+        "control_socket_disable": True,
     }
     CatalogueServer(config_path, options).run()

@@ -125,7 +125,7 @@ class Catalogue:
             try:
                 if requests.get(f"{self.url}/healthz", timeout=2).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             time.sleep(0.2)
         raise RuntimeError(f"server did not answer in time:\n{self.log.read_text()}")

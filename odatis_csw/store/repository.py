@@ -51,15 +51,78 @@ def table_exists(database: str, table: str) -> bool:
     return bool(inspect(engine).has_table(table))
 
 
+#: Columns whose values stay short (codes, dates, identifiers): the engine's B-tree indexes suit them.
+BOUNDED_COLUMNS = frozenset(
+    {
+        "identifier",
+        "typename",
+        "schema",
+        "mdsource",
+        "insert_date",
+        "language",
+        "type",
+        "parentidentifier",
+        "time_begin",
+        "time_end",
+        "date",
+        "date_revision",
+        "date_creation",
+        "date_publication",
+        "date_modified",
+        "crs",
+        "denominator",
+        "distancevalue",
+        "distanceuom",
+        "vert_extent_min",
+        "vert_extent_max",
+        "servicetypeversion",
+        "couplingtype",
+        "degree",
+        "specificationdate",
+        "specificationdatetype",
+        "cloudcover",
+    }
+)
+
+
 def setup_repository(database: str, table: str) -> bool:
     """Create the records table and its indexes; return False when it already existed."""
+    created = False
     if table_exists(database, table):
         missing = _missing_columns(database, table)
         if missing:
             raise RepositoryError(f"table {table!r} exists but lacks columns: {', '.join(missing)}")
-        return False
-    pycsw_repository.setup(database, table)
-    return True
+    else:
+        pycsw_repository.setup(database, table)
+        created = True
+    engine = pycsw_repository.Repository.create_engine(database)
+    if engine.dialect.name == "postgresql":
+        _hash_index_free_text(engine, table)
+    return created
+
+
+def _hash_index_free_text(engine: Any, table: str) -> None:
+    """Replace B-tree indexes on free-text columns by hash indexes.
+
+    PostgreSQL refuses to index a B-tree entry over about 2.7 kB, so one record with a long
+    keyword list or abstract could not be stored. Hash indexes keep equality look-ups and
+    accept any length.
+    """
+    query = text(
+        "SELECT i.relname AS index_name, a.attname AS column_name "
+        "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+        "JOIN pg_am m ON m.oid = i.relam "
+        "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = x.indkey[0] "
+        "JOIN pg_type ty ON ty.oid = a.atttypid "
+        "WHERE t.relname = :table AND m.amname = 'btree' AND x.indnatts = 1 AND NOT x.indisprimary "
+        "AND ty.typname IN ('text', 'varchar')"
+    )
+    with engine.begin() as connection:
+        for index_name, column in connection.execute(query, {"table": table}).fetchall():
+            if column in BOUNDED_COLUMNS:
+                continue
+            connection.execute(text(f'DROP INDEX "{index_name}"'))
+            connection.execute(text(f'CREATE INDEX "{index_name}" ON "{table}" USING hash ("{column}")'))
 
 
 def _missing_columns(database: str, table: str) -> list[str]:
