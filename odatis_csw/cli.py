@@ -12,7 +12,7 @@ from odatis_csw import __version__
 from odatis_csw.config import Settings, default_config_path, load_config
 from odatis_csw.errors import OdatisError
 from odatis_csw.store.loader import LoadSummary, Outcome, iter_record_files, load_paths
-from odatis_csw.store.repository import open_repository, setup_repository
+from odatis_csw.store.repository import open_repository, release_connections, setup_repository
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -103,6 +103,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     from odatis_csw.serve import serve
 
     setup_repository(settings.database, settings.table)
+    release_connections()  # workers open their own: a forked connection would be shared
     click.echo(f"odatis-csw serving {settings.database} on http://{host}:{port}", err=True)
     serve(settings.path, host, port, workers, timeout=int(settings.pycsw["server"].get("timeout", 30)))
 

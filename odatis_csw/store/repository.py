@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any
 
 from pycsw.core import repository as pycsw_repository
 from pycsw.core.config import StaticContext
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import SAWarning
 
 from odatis_csw.errors import RepositoryError
 
@@ -47,8 +49,18 @@ def open_repository(database: str, table: str) -> CatalogueRepository:
 
 
 def table_exists(database: str, table: str) -> bool:
-    engine = pycsw_repository.Repository.create_engine(database)
-    return bool(inspect(engine).has_table(table))
+    engine = create_engine(database)
+    try:
+        return bool(inspect(engine).has_table(table))
+    finally:
+        engine.dispose()
+
+
+def release_connections() -> None:
+    """Close every pooled connection of this process (before gunicorn forks its workers)."""
+    for engine in pycsw_repository.Repository._engines.values():
+        engine.dispose()
+    pycsw_repository.Repository._engines.clear()
 
 
 #: Columns whose values stay short (codes, dates, identifiers): the engine's B-tree indexes suit them.
@@ -95,9 +107,12 @@ def setup_repository(database: str, table: str) -> bool:
     else:
         pycsw_repository.setup(database, table)
         created = True
-    engine = pycsw_repository.Repository.create_engine(database)
-    if engine.dialect.name == "postgresql":
-        _hash_index_free_text(engine, table)
+    engine = create_engine(database)
+    try:
+        if engine.dialect.name == "postgresql":
+            _hash_index_free_text(engine, table)
+    finally:
+        engine.dispose()
     return created
 
 
@@ -126,8 +141,13 @@ def _hash_index_free_text(engine: Any, table: str) -> None:
 
 
 def _missing_columns(database: str, table: str) -> list[str]:
-    engine = pycsw_repository.Repository.create_engine(database)
-    present = {column["name"] for column in inspect(engine).get_columns(table)}
+    engine = create_engine(database)
+    try:
+        with warnings.catch_warnings():  # the PostGIS geometry column is unknown to SQLAlchemy
+            warnings.simplefilter("ignore", SAWarning)
+            present = {column["name"] for column in inspect(engine).get_columns(table)}
+    finally:
+        engine.dispose()
     expected = set(StaticContext().md_core_model["mappings"].values()) - {None}
     return sorted(column for column in expected if isinstance(column, str) and column not in present)
 
