@@ -63,7 +63,7 @@ class LocalSchemaResolver(etree.Resolver):
         super().__init__()
         self.refused: list[str] = []
 
-    def resolve(self, system_url, public_id, context):  # noqa: ANN001, ANN201 - lxml's signature
+    def resolve(self, system_url, public_id, context):
         if not system_url:
             return None
         try:
