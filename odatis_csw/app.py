@@ -23,8 +23,8 @@ MAX_REQUEST_BYTES = 2 * 1024 * 1024
 def _response(result: tuple[Any, int, Any]) -> Response:
     headers, status, content = result
     response = Response(content, status)
-    if headers:
-        for key, value in headers.items():
+    for key, value in (headers or {}).items():
+        if key.lower() != "content-length":  # the body may have been rewritten since
             response.headers[key] = value
     return response
 
