@@ -29,9 +29,15 @@ def _response(result: tuple[Any, int, Any]) -> Response:
     return response
 
 
-def _json_error(status: int, code: str, description: str) -> Response:
+def _json_error(status: int, code: str, description: str, allow: list[str] | None = None) -> Response:
     body = json.dumps({"code": code, "description": description})
-    return Response(body, status, mimetype="application/json")
+    response = Response(body, status, mimetype="application/json")
+    if allow:
+        response.headers["Allow"] = ", ".join(sorted(allow))
+    return response
+
+
+READ_ONLY = "this catalogue is read-only over HTTP: records enter through its harvester"
 
 
 def create_app(settings: Settings) -> Flask:
@@ -104,7 +110,7 @@ def create_app(settings: Settings) -> Flask:
     @app.route("/collections/<collection>/items", methods=["GET", "POST"])
     def items(collection: str) -> Response:
         if request.method == "POST" and request.mimetype not in ("", "application/json"):
-            return _json_error(405, "MethodNotAllowed", "this catalogue is read-only over HTTP")
+            return _json_error(405, "MethodNotAllowed", READ_ONLY, allow=["GET", "HEAD", "OPTIONS"])
         search = request.get_json(silent=True) if request.method == "POST" else None
         return _response(records.items(dict(request.headers), search, dict(request.args), collection))
 
@@ -115,7 +121,8 @@ def create_app(settings: Settings) -> Flask:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:
         if error.code == 405:
-            return _json_error(405, "MethodNotAllowed", "this catalogue is read-only over HTTP")
+            allowed = list(getattr(error, "valid_methods", None) or ["GET", "HEAD", "OPTIONS"])
+            return _json_error(405, "MethodNotAllowed", READ_ONLY, allow=allowed)
         return _json_error(error.code or 500, error.name.replace(" ", ""), error.description or "")
 
     return app

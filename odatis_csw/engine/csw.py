@@ -13,6 +13,25 @@ from odatis_csw.engine import antimeridian
 from odatis_csw.engine.oaipmh import PagingOAIPMH
 from odatis_csw.safexml import safe_parser
 
+#: HTTP status of each OWS exception code (OGC 06-121r9 OWS Common 2.0, Table 28; CSW 3.0 §7.3.6).
+OWS_EXCEPTION_STATUS = {
+    "OK": "200 OK",
+    "NotFound": "404 Not Found",
+    "InvalidValue": "400 Bad Request",
+    "OperationParsingFailed": "400 Bad Request",
+    "OperationProcessingFailed": "500 Internal Server Error",
+    "OperationNotSupported": "501 Not Implemented",
+    "MissingParameterValue": "400 Bad Request",
+    "InvalidParameterValue": "400 Bad Request",
+    "VersionNegotiationFailed": "400 Bad Request",
+    "InvalidUpdateSequence": "400 Bad Request",
+    "OptionNotSupported": "501 Not Implemented",
+    "NoApplicableCode": "500 Internal Server Error",
+}
+
+#: CSW 3.0 conformance classes of write operations, never offered here.
+WRITE_CONFORMANCE = ("/conf/Transaction", "/conf/Harvest-")
+
 
 class CatalogueCsw(server.Csw):  # type: ignore[misc]
     """pycsw's ``Csw`` on our repository, with working OAI-PMH paging and no write operation."""
@@ -22,10 +41,14 @@ class CatalogueCsw(server.Csw):  # type: ignore[misc]
         # pycsw sets its ORM flavour only for its default repository; ours is SQLAlchemy too,
         # and filters are translated with SQLAlchemy bind parameters only when told so.
         self.orm = "sqlalchemy"
+        self.context.response_codes = dict(OWS_EXCEPTION_STATUS)
 
     def _gen_manager(self) -> None:
         """Never advertise nor enable CSW-T Transaction and Harvest."""
         self.manager = False
+        for name, constraint in self.context.model.get("constraints", {}).items():
+            if any(marker in name for marker in WRITE_CONFORMANCE):
+                constraint["values"] = ["FALSE"]
 
     def oaipmh(self) -> PagingOAIPMH:
         """The OAI-PMH provider with working resumption tokens."""

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pycsw.ogc.api.records import API
+from pycsw.ogc.api.records import API, CONFORMANCE_CLASSES
 from sqlalchemy.orm import create_session
 
 from odatis_csw.config import Settings
 from odatis_csw.engine import antimeridian
 from odatis_csw.store.repository import CatalogueRepository
+
+#: OGC API - Features Part 4 conformance class of write operations, never offered here.
+WRITE_CONFORMANCE = "/conf/create-replace-delete"
 
 
 class CatalogueRecordsAPI(API):  # type: ignore[misc]
@@ -30,6 +33,12 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
         """Start each request on a new session so no row is served from a stale cache."""
         self.repository.session.close()
         self.repository.session = create_session(self.repository.engine)
+
+    def conformance(self, headers_: Any, args: Any) -> Any:
+        """The engine's conformance classes, less create-replace-delete."""
+        headers_["Content-Type"] = self.get_content_type(headers_, args)
+        classes = [uri for uri in CONFORMANCE_CLASSES if not uri.endswith(WRITE_CONFORMANCE)]
+        return self.get_response(200, headers_, {"conformsTo": classes}, "conformance.html")
 
     def items(
         self, headers_: Any, json_post_data: Any, args: dict[str, str], collection: str = "metadata:main"
