@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -40,6 +41,18 @@ def _json_error(status: int, code: str, description: str, allow: list[str] | Non
 READ_ONLY = "this catalogue is read-only over HTTP: records enter through its harvester"
 
 
+def _bounded_body(environ: dict[str, Any]) -> bytes | None:
+    """The request body (also when sent chunked), or None when it exceeds the limit."""
+    declared = environ.get("CONTENT_LENGTH")
+    if declared and declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
+        return None
+    stream = environ["wsgi.input"]
+    body = (
+        stream.read(int(declared)) if declared and declared.isdigit() else stream.read(MAX_REQUEST_BYTES + 1)
+    )
+    return None if len(body) > MAX_REQUEST_BYTES else bytes(body)
+
+
 def create_app(settings: Settings) -> Flask:
     """Build the catalogue application from validated settings."""
     app = Flask("odatis_csw", static_folder=STATIC, static_url_path="/static")
@@ -48,10 +61,15 @@ def create_app(settings: Settings) -> Flask:
     records = CatalogueRecordsAPI(settings)
 
     def engine_call(mode: str) -> Response:
-        length = request.content_length or 0
-        if length > MAX_REQUEST_BYTES:
-            return Response(f"request body larger than {MAX_REQUEST_BYTES} bytes", 413)
-        status, headers, body = csw_engine.dispatch(settings, request.environ, mode)
+        environ = request.environ
+        if request.method == "POST":
+            body = _bounded_body(environ)
+            if body is None:
+                text = f"the request body is larger than {MAX_REQUEST_BYTES} bytes"
+                report = csw_engine.exception_report("NoApplicableCode", "request", text)
+                return Response(report, 413, mimetype="application/xml")
+            environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+        status, headers, body = csw_engine.dispatch(settings, environ, mode)
         return Response(body, status, headers=headers)
 
     @app.before_request

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import gzip
+import logging
 from typing import Any
 
 from lxml import etree
 from pycsw import opensearch, server
+from pycsw.ogc.csw import csw2, csw3
 
 from odatis_csw.config import Settings
-from odatis_csw.engine import antimeridian
+from odatis_csw.engine import antimeridian, kvp
+from odatis_csw.engine.csw3 import CatalogueCsw3
 from odatis_csw.engine.oaipmh import PagingOAIPMH
+from odatis_csw.engine.outputschemas import SAFE_OUTPUT_SCHEMAS
 from odatis_csw.safexml import safe_parser
+
+CSW30 = "http://www.opengis.net/cat/csw/3.0"
+LOGGER = logging.getLogger(__name__)
 
 #: HTTP status of each OWS exception code (OGC 06-121r9 OWS Common 2.0, Table 28; CSW 3.0 §7.3.6).
 OWS_EXCEPTION_STATUS = {
@@ -42,6 +49,11 @@ class CatalogueCsw(server.Csw):  # type: ignore[misc]
         # and filters are translated with SQLAlchemy bind parameters only when told so.
         self.orm = "sqlalchemy"
         self.context.response_codes = dict(OWS_EXCEPTION_STATUS)
+        if type(self.iface) is csw3.Csw3:  # dispatch() swaps it only for CSW 2.0.2
+            self.iface = CatalogueCsw3(server_csw=self)
+        for namespace, schema in SAFE_OUTPUT_SCHEMAS.items():
+            if namespace in self.outputschemas:
+                self.outputschemas[namespace] = schema
 
     def _gen_manager(self) -> None:
         """Never advertise nor enable CSW-T Transaction and Harvest."""
@@ -57,15 +69,53 @@ class CatalogueCsw(server.Csw):  # type: ignore[misc]
         return self.oaipmhobj
 
     def dispatch(self, writer: Any = None, write_headers: bool = True) -> Any:
-        """Split query boxes crossing the antimeridian, then let the engine answer."""
+        """Check and repair the request, then let the engine answer."""
+        if self.requesttype == "GET" and self.environ.get("PYCSW_IS_CSW"):
+            refusal = self._refuse_bad_kvp()
+            if refusal is not None:
+                return refusal
         try:
-            if self.requesttype == "POST" and b"BBOX" in self.request:
-                self._split_post_boxes()
+            if self.requesttype == "POST":
+                self._hide_csw202_namespace_in_csw30_request()
+                if b"BBOX" in self.request:
+                    self._split_post_boxes()
             elif self.requesttype == "GET":
                 self._split_kvp_boxes()
         except (etree.XMLSyntaxError, ValueError, IndexError, AttributeError, TypeError):
             pass  # a request we cannot read is left for the engine to refuse precisely
         return super().dispatch()
+
+    def _refuse_bad_kvp(self) -> Any:
+        """Answer an exception report for KVP values the engine would mishandle."""
+        params = self.normalize_kvp(self.kvp)
+        if (
+            params.get("request") == "GetCapabilities"
+            and not params.get("version")
+            and not params.get("acceptversions")
+        ):
+            # no version asked: answer 2.0.2, which GDAL, QGIS and INSPIRE clients speak
+            self.kvp["acceptversions"] = "2.0.2,3.0.0"
+        two = params.get("version") == "2.0.2" or "2.0.2" in params.get("acceptversions", "")
+        problem = kvp.check(params, "2.0.2" if two else "3.0.0")
+        if problem is None:
+            return None
+        if two:
+            self.iface = csw2.Csw2(server_csw=self)
+            self.context.set_model("csw")
+        self.kvp = {key: value for key, value in params.items() if key != "outputformat"}
+        self.response = self.iface.exceptionreport(problem.code, problem.locator, problem.text)
+        return self._write_response()
+
+    def _hide_csw202_namespace_in_csw30_request(self) -> None:
+        """The engine takes any POST mentioning the CSW 2.0.2 namespace for a 2.0.2 request.
+
+        A CSW 3.0 request may name that namespace (an output schema, a resource type); a
+        character reference hides it from the engine's substring test, not from the parser.
+        """
+        if b"cat/csw/2.0.2" in self.request:
+            root = etree.fromstring(self.request, safe_parser())
+            if etree.QName(root).namespace == CSW30:
+                self.request = self.request.replace(b"cat/csw/2.0.2", b"cat/csw/2.0&#46;2")
 
     def _split_post_boxes(self) -> None:
         root = etree.fromstring(self.request, safe_parser())
@@ -112,6 +162,15 @@ MODE_FLAGS = {
 }
 
 
+def exception_report(code: str, locator: str, text: str) -> bytes:
+    """An OWS 1.1 exception report, for refusals made before the engine runs."""
+    ows = "http://www.opengis.net/ows"
+    root = etree.Element(f"{{{ows}}}ExceptionReport", nsmap={"ows": ows}, version="1.2.0", language="en")
+    exception = etree.SubElement(root, f"{{{ows}}}Exception", exceptionCode=code, locator=locator)
+    etree.SubElement(exception, f"{{{ows}}}ExceptionText").text = text
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+
+
 def dispatch(settings: Settings, environ: dict[str, Any], mode: str) -> tuple[str, dict[str, str], bytes]:
     """Answer one request in ``mode``; return status line, headers and body."""
     env = dict(environ)
@@ -119,8 +178,13 @@ def dispatch(settings: Settings, environ: dict[str, Any], mode: str) -> tuple[st
     host = env.get("HTTP_HOST", "")
     if ":" in host:
         env["HTTP_HOST"] = host.split(":")[0]
-    csw = CatalogueCsw(settings.pycsw_copy(), env)
-    status, body = csw.dispatch_wsgi()
+    try:
+        csw = CatalogueCsw(settings.pycsw_copy(), env)
+        status, body = csw.dispatch_wsgi()
+    except Exception:  # noqa: BLE001 - whatever the engine raises, the client gets a report
+        LOGGER.exception("the engine failed on %s %s", env.get("REQUEST_METHOD"), env.get("QUERY_STRING"))
+        report = exception_report("NoApplicableCode", "request", "the server failed to answer this request")
+        return "500 Internal Server Error", {"Content-Type": "application/xml"}, report
     if isinstance(body, str):
         body = body.encode(csw.encoding)
     headers = {"Content-Type": str(csw.contenttype)}
