@@ -80,7 +80,10 @@ def run_load(settings: Settings, paths: tuple[Path, ...]) -> LoadSummary:
 @click.pass_context
 def load(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     """Load ISO 19139, 19115-2, 19115-3 and Dublin Core files or directories (recursively)."""
-    summary = run_load(_settings(ctx), paths)
+    try:
+        summary = run_load(_settings(ctx), paths)
+    except OdatisError as err:
+        raise click.ClickException(err.user_msg) from err
     _print_summary(summary)
     if summary.rejected:
         ctx.exit(1)
@@ -102,7 +105,10 @@ def config_validate(ctx: click.Context) -> None:
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     from odatis_csw.serve import serve
 
-    setup_repository(settings.database, settings.table)
+    try:
+        setup_repository(settings.database, settings.table)
+    except OdatisError as err:
+        raise click.ClickException(err.user_msg) from err
     release_connections()  # workers open their own: a forked connection would be shared
     click.echo(f"odatis-csw serving {settings.database} on http://{host}:{port}", err=True)
     serve(settings.path, host, port, workers, timeout=int(settings.pycsw["server"].get("timeout", 30)))

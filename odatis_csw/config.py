@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import json
 import os
 import re
@@ -141,6 +142,10 @@ def _settings(path: Path, raw: dict[str, Any]) -> Settings:
     repository["source"] = REPOSITORY_CLASS
     raw.setdefault("manager", {})["transactions"] = False
     raw.setdefault("logging", {}).setdefault("level", "WARNING")
+    extent = raw["metadata"].get("inspire", {}).get("temp_extent", {})
+    for edge in ("begin", "end"):
+        if extent.get(edge) == "now":  # INSPIRE wants a date: "now" is the day of start-up
+            extent[edge] = datetime.date.today().isoformat()
     return Settings(
         path=path.resolve(),
         pycsw=raw,

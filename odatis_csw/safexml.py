@@ -35,6 +35,8 @@ def parse_bytes(
         tree = etree.ElementTree(etree.fromstring(data, safe_parser()))
     except etree.XMLSyntaxError as err:
         raise UnsafeXMLError(f"{source}: not well-formed XML: {err}") from err
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:  # e.g. a UTF-16 document
+        raise UnsafeXMLError(f"{source}: document type declarations and entities are not accepted")
     return tree
 
 

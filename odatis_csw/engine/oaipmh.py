@@ -104,6 +104,15 @@ class PagingOAIPMH(oaipmh.OAIPMH):  # type: ignore[misc]
         return PageRequest(state=state)
 
     def response(self, response: Any, kvp: dict[str, str], repository: Any, server_url: str) -> Any:
+        node = self._response(response, kvp, repository, server_url)
+        base_url = server_url.split("?", 1)[0]  # OAI-PMH §3.1.1: no query in the base URL
+        for path in ("oai:request", "oai:Identify/oai:baseURL"):
+            element = node.find(self._path(path))
+            if element is not None:
+                element.text = base_url
+        return node
+
+    def _response(self, response: Any, kvp: dict[str, str], repository: Any, server_url: str) -> Any:
         page = self.page
         if kvp.get("verb") not in PAGED_VERBS or page is None:
             return super().response(response, kvp, repository, server_url)

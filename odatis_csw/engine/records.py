@@ -2,17 +2,170 @@
 
 from __future__ import annotations
 
+import html
+import logging
+import math
+import re
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pycsw.ogc.api.records import API, CONFORMANCE_CLASSES
+from pygeofilter.parsers.ecql import parse as parse_ecql
 from sqlalchemy.orm import create_session
 
 from odatis_csw.config import Settings
 from odatis_csw.engine import antimeridian
 from odatis_csw.store.repository import CatalogueRepository
 
+LOGGER = logging.getLogger(__name__)
+
 #: OGC API - Features Part 4 conformance class of write operations, never offered here.
 WRITE_CONFORMANCE = "/conf/create-replace-delete"
+
+#: Values of ``f`` (the OpenAPI document's ``f`` parameter; an item may also be had as XML).
+FORMATS = ("json", "html")
+ITEM_FORMATS = ("json", "html", "xml")
+
+#: Parameters of ``/collections/{id}/items`` besides the queryables: those the OpenAPI
+#: document declares, those pycsw's ``items()`` reads, and ``lang`` (OGC API - Common).
+ITEMS_PARAMETERS = frozenset(
+    {
+        "bbox",
+        "datetime",
+        "limit",
+        "offset",
+        "sortby",
+        "filter",
+        "filter-lang",
+        "f",
+        "q",
+        "ids",
+        "type",
+        "externalid",
+        "lang",
+        "facets",
+        "distributed",
+        "anytext",
+        "keywords",
+        "collections",
+    }
+)
+#: Parameters accepted but not handed to the engine, which would read them as property filters.
+NOT_FOR_ENGINE = ("lang",)
+FILTER_LANGS = ("cql2-text", "cql2-json")
+#: Largest ``offset`` a database takes (a signed 64-bit integer).
+MAX_OFFSET = 2**63 - 1
+
+_DATE = r"(?P<date>\d{4}-\d{2}-\d{2})"
+_TIME = r"(?:[Tt](?P<time>\d{2}:\d{2}:\d{2})(?P<fraction>\.\d+)?(?P<offset>[Zz]|[+-]\d{2}:\d{2}))?"
+RFC3339 = re.compile(rf"^{_DATE}{_TIME}$", re.ASCII)
+INTEGER = re.compile(r"^[+-]?[0-9]+$")
+
+
+class ParameterError(ValueError):
+    """A query parameter the catalogue cannot answer: HTTP 400, naming the parameter."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(f"{parameter}: {message}")
+        self.parameter = parameter
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    text = str(value)
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def _integer(name: str, value: str, minimum: int) -> int:
+    text = value.strip()
+    if not INTEGER.match(text):
+        raise ParameterError(name, f"{_shown(value)} is not an integer")
+    digits = text.lstrip("+-").lstrip("0") or "0"
+    sign = -1 if text.startswith("-") else 1
+    number = sign * (int(digits) if len(digits) <= 30 else 10**30)  # 10**30: beyond any int64
+    if number < minimum:
+        raise ParameterError(name, f"must be an integer of at least {minimum}, got {_shown(value)}")
+    return number
+
+
+def parse_limit(value: str, maximum: int) -> int:
+    """``limit``: an integer ≥ 1; above the server maximum it is clamped (OGC API - Features)."""
+    return min(_integer("limit", value, 1), maximum)
+
+
+def parse_offset(value: str) -> int:
+    number = _integer("offset", value, 0)
+    if number > MAX_OFFSET:
+        raise ParameterError("offset", f"must be at most {MAX_OFFSET}")
+    return number
+
+
+def parse_bbox(value: str) -> tuple[float, float, float, float]:
+    """``bbox``: west,south,east,north (or with heights, 6 numbers) in CRS84.
+
+    West > east is a box crossing the antimeridian, which is legal.
+    """
+    parts = value.split(",")
+    if len(parts) not in (4, 6):
+        raise ParameterError("bbox", f"expected 4 or 6 comma-separated numbers, got {len(parts)}")
+    try:
+        numbers = [float(part) for part in parts]
+    except ValueError:
+        raise ParameterError("bbox", f"{_shown(value)} is not a list of numbers") from None
+    if not all(math.isfinite(n) for n in numbers):
+        raise ParameterError("bbox", "coordinates must be finite numbers")
+    if len(numbers) == 6:
+        west, south, low, east, north, high = numbers
+        if low > high:
+            raise ParameterError("bbox", "the lower height is above the upper height")
+    else:
+        west, south, east, north = numbers
+    if not (-90 <= south <= 90 and -90 <= north <= 90):
+        raise ParameterError("bbox", "latitudes must lie between -90 and 90")
+    if not (-180 <= west <= 180 and -180 <= east <= 180):
+        raise ParameterError("bbox", "longitudes must lie between -180 and 180")
+    if south > north:
+        raise ParameterError("bbox", "the southern latitude is north of the northern one")
+    return west, south, east, north
+
+
+def parse_instant(value: str) -> datetime:
+    """An RFC 3339 full-date or date-time, as an aware datetime (a date is taken at 00:00Z)."""
+    match = RFC3339.match(value)
+    try:
+        if match is None:
+            raise ValueError(value)
+        day = date.fromisoformat(match["date"])
+        if match["time"] is None:
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        clock = match["time"]
+        if clock.endswith(":60"):  # a leap second
+            clock = clock[:-2] + "59"
+        offset = match["offset"].upper().replace("Z", "+00:00")
+        return datetime.fromisoformat(f"{match['date']}T{clock}{match['fraction'] or ''}{offset}")
+    except ValueError:
+        raise ParameterError(
+            "datetime",
+            f"{_shown(value)} is not an RFC 3339 date or date-time "
+            "(such as 2020-01-31 or 2020-01-31T12:00:00Z)",
+        ) from None
+
+
+def parse_datetime(value: str) -> str:
+    """``datetime``: an instant, or an interval ``start/end`` with ``..`` (or nothing) for an open end.
+
+    Returns the value the engine is given, open ends written ``..``.
+    """
+    if "/" not in value:
+        parse_instant(value)
+        return value
+    parts = value.split("/")
+    if len(parts) != 2:
+        raise ParameterError("datetime", "an interval has exactly one '/'")
+    start, end = (part if part not in ("", "..") else ".." for part in parts)
+    bounds = [None if part == ".." else parse_instant(part) for part in (start, end)]
+    if bounds[0] is not None and bounds[1] is not None and bounds[0] > bounds[1]:
+        raise ParameterError("datetime", "the interval starts after it ends")
+    return f"{start}/{end}"
 
 
 class CatalogueRecordsAPI(API):  # type: ignore[misc]
@@ -34,17 +187,91 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
         self.repository.session.close()
         self.repository.session = create_session(self.repository.engine)
 
+    # ------------------------------------------------------------------ errors
+
+    def get_exception(self, status: int, headers: Any, code: str, description: str) -> Any:
+        """The engine's exception answer; escaped in HTML, whose templates do not escape."""
+        if headers.get("Content-Type") == "text/html":
+            description = html.escape(description)
+        return super().get_exception(status, headers, code, description)
+
+    def _bad_format(self, headers_: Any, args: Any, formats: tuple[str, ...]) -> Any:
+        """A 400 answer when ``f`` names no format offered here, else None."""
+        value = args.get("f")
+        if value is None or value in formats:
+            return None
+        headers_["Content-Type"] = "application/json"
+        return self.get_exception(
+            400,
+            headers_,
+            "InvalidParameterValue",
+            f"f: unknown format {_shown(value)}; use one of {', '.join(formats)}",
+        )
+
+    def _error_type(self, headers_: Any, args: Any) -> None:
+        """Errors are HTML when HTML was asked for, else JSON (never JSON labelled XML)."""
+        asked = self.get_content_type(headers_, args)
+        headers_["Content-Type"] = "text/html" if asked == "text/html" else "application/json"
+
+    def _unknown_collection(self, headers_: Any, args: Any, collection: str) -> Any:
+        """A 404 answer when ``collection`` does not exist, else None."""
+        if collection in self.get_all_collections():
+            return None
+        self._error_type(headers_, args)
+        return self.get_exception(404, headers_, "NotFound", f"collection {_shown(collection)} not found")
+
+    def _refused(self, headers_: Any, args: Any, error: ParameterError) -> Any:
+        self._error_type(headers_, args)
+        return self.get_exception(400, headers_, "InvalidParameterValue", str(error))
+
+    # ------------------------------------------------------------------ resources
+
+    def landing_page(self, headers_: Any, args: Any) -> Any:
+        return self._bad_format(headers_, args, FORMATS) or super().landing_page(headers_, args)
+
+    def openapi(self, headers_: Any, args: Any) -> Any:
+        return self._bad_format(headers_, args, FORMATS) or super().openapi(headers_, args)
+
     def conformance(self, headers_: Any, args: Any) -> Any:
         """The engine's conformance classes, less create-replace-delete."""
+        refused = self._bad_format(headers_, args, FORMATS)
+        if refused:
+            return refused
         headers_["Content-Type"] = self.get_content_type(headers_, args)
         classes = [uri for uri in CONFORMANCE_CLASSES if not uri.endswith(WRITE_CONFORMANCE)]
         return self.get_response(200, headers_, {"conformsTo": classes}, "conformance.html")
 
+    def collections(self, headers_: Any, args: Any) -> Any:
+        return self._bad_format(headers_, args, FORMATS) or super().collections(headers_, args)
+
+    def collection(self, headers_: Any, args: Any, collection: str = "metadata:main") -> Any:
+        return (
+            self._bad_format(headers_, args, FORMATS)
+            or self._unknown_collection(headers_, args, collection)
+            or super().collection(headers_, args, collection)
+        )
+
+    def queryables(self, headers_: Any, args: Any, collection: str = "metadata:main") -> Any:
+        return (
+            self._bad_format(headers_, args, FORMATS)
+            or self._unknown_collection(headers_, args, collection)
+            or super().queryables(headers_, args, collection)
+        )
+
     def items(
         self, headers_: Any, json_post_data: Any, args: dict[str, str], collection: str = "metadata:main"
     ) -> Any:
-        """Items search, with a ``bbox`` crossing the antimeridian split in two."""
-        args = dict(args)
+        """Items search on checked parameters; a ``bbox`` crossing the antimeridian is split in two."""
+        args = {key.lower(): value for key, value in args.items()}  # as the engine reads them
+        refused = self._bad_format(headers_, args, FORMATS) or self._unknown_collection(
+            headers_, args, collection
+        )
+        if refused:
+            return refused
+        try:
+            args = self._checked_items_args(args)
+        except ParameterError as error:
+            return self._refused(headers_, args, error)
         box = antimeridian.crossing_bbox_param(args.get("bbox", ""))
         if box is not None:
             del args["bbox"]
@@ -53,8 +280,71 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
         headers, status, content = super().items(headers_, json_post_data, args, collection)
         return headers, status, self._fix_geometries(content)
 
+    def _checked_items_args(self, args: dict[str, str]) -> dict[str, str]:
+        """The items parameters, checked and normalised, or ParameterError naming the first bad one."""
+        known = ITEMS_PARAMETERS | {name.lower() for name in self.repository.query_mappings}
+        if "geometry" in args:
+            raise ParameterError("geometry", "not a query parameter: select by area with bbox or filter")
+        unknown = sorted(name for name in args if name not in known)
+        if unknown:
+            raise ParameterError(
+                unknown[0],
+                "unknown query parameter; see the collection's queryables and the OpenAPI document",
+            )
+        checked = {name: value for name, value in args.items() if name not in NOT_FOR_ENGINE}
+        if "limit" in checked:
+            checked["limit"] = str(parse_limit(checked["limit"], self.limit))
+        if "offset" in checked:
+            checked["offset"] = str(parse_offset(checked["offset"]))
+        if "bbox" in checked:
+            checked["bbox"] = ",".join(repr(n) for n in parse_bbox(checked["bbox"]))
+        if "datetime" in checked:
+            checked["datetime"] = parse_datetime(checked["datetime"])
+        if "sortby" in checked:
+            checked["sortby"] = self._checked_sortby(checked["sortby"])
+        if "filter-lang" in checked and checked["filter-lang"] not in FILTER_LANGS:
+            raise ParameterError(
+                "filter-lang", f"unknown filter language {_shown(checked['filter-lang'])}; use cql2-text"
+            )
+        if "filter" in checked:
+            if checked.get("filter-lang", "cql2-text") != "cql2-text":
+                raise ParameterError("filter-lang", "a filter in the query string is read as cql2-text")
+            self._check_filter(checked["filter"])
+        return checked
+
+    def _checked_sortby(self, value: str) -> str:
+        fields = [field.strip() for field in value.split(",")]
+        if len(fields) != 1:
+            raise ParameterError("sortby", "sorting on one property only is supported")
+        field = fields[0]
+        descending = field.startswith("-")
+        name = field.lstrip("+-")  # "+" may reach here as a space, stripped above
+        if name not in self.repository.query_mappings:
+            known = ", ".join(sorted(self.repository.query_mappings))
+            raise ParameterError("sortby", f"unknown property {_shown(name)}; use one of {known}")
+        return f"-{name}" if descending else name
+
+    @staticmethod
+    def _check_filter(text: str) -> None:
+        """The engine parses the filter too, but its parse error can fail to print (HTTP 500)."""
+        try:
+            parse_ecql(text)
+        except Exception as err:  # noqa: BLE001 - pygeofilter/lark raise many kinds
+            try:
+                reason = str(err).strip().splitlines()[0]
+            except Exception:  # noqa: BLE001 - lark's message itself may fail
+                reason = type(err).__name__
+            raise ParameterError("filter", f"not a valid CQL2 text filter ({reason[:200]})") from None
+
     def item(self, headers_: Any, args: Any, collection: str, item: str) -> Any:
+        refused = self._bad_format(headers_, args, ITEM_FORMATS) or self._unknown_collection(
+            headers_, args, collection
+        )
+        if refused:
+            return refused
         headers, status, content = super().item(headers_, args, collection, item)
+        if status != 200 and headers.get("Content-Type") == "application/xml":
+            headers["Content-Type"] = "application/json"  # the engine's error body is JSON
         return headers, status, self._fix_geometries(content)
 
     def _fix_geometries(self, content: Any) -> Any:

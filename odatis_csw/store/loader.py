@@ -68,6 +68,8 @@ def load_file(repository: CatalogueRepository, path: Path, max_bytes: int) -> li
         ]
     except OdatisError as err:
         return [LoadResult(path, Outcome.REJECTED, reason=err.user_msg.removeprefix(f"{path}: "))]
+    except Exception as err:  # noqa: BLE001 - one bad file never stops a load
+        return [LoadResult(path, Outcome.REJECTED, reason=f"not understood: {type(err).__name__}: {err}")]
     return [_store(repository, path, normalise_row(row)) for row in rows]
 
 

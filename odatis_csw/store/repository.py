@@ -9,7 +9,8 @@ from typing import Any
 from pycsw.core import repository as pycsw_repository
 from pycsw.core.config import StaticContext
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.exc import SAWarning
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, SAWarning
 
 from odatis_csw.errors import RepositoryError
 
@@ -45,7 +46,15 @@ class CatalogueRepository(pycsw_repository.Repository):  # type: ignore[misc]
 
 def open_repository(database: str, table: str) -> CatalogueRepository:
     """Open an existing repository for our own code (loader, health check)."""
-    return CatalogueRepository(StaticContext(), database=database, table=table)
+    try:
+        return CatalogueRepository(StaticContext(), database=database, table=table)
+    except DBAPIError as err:
+        raise RepositoryError(_unreachable(database, err)) from err
+
+
+def _unreachable(database: str, err: DBAPIError) -> str:
+    detail = str(err.orig).strip().splitlines()[0] if err.orig else type(err).__name__
+    return f"database {make_url(database).render_as_string(hide_password=True)} not usable: {detail}"
 
 
 def table_exists(database: str, table: str) -> bool:
@@ -99,6 +108,13 @@ BOUNDED_COLUMNS = frozenset(
 
 def setup_repository(database: str, table: str) -> bool:
     """Create the records table and its indexes; return False when it already existed."""
+    try:
+        return _setup(database, table)
+    except DBAPIError as err:
+        raise RepositoryError(_unreachable(database, err)) from err
+
+
+def _setup(database: str, table: str) -> bool:
     created = False
     if table_exists(database, table):
         missing = _missing_columns(database, table)
