@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, Response, request
 from pycsw.ogc.api.util import STATIC
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import PathConverter
 
 from odatis_csw import __version__
 from odatis_csw.config import Settings
@@ -21,13 +22,34 @@ from odatis_csw.store.repository import ping
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
 
 
+#: Request headers pycsw's OGC API reads (content negotiation); it is given nothing else.
+ENGINE_REQUEST_HEADERS = ("Accept",)
+#: Response headers the engine sets on purpose. pycsw answers with the headers dict it was
+#: given, so anything else there (Host, Cache-Control...) would be a request header echoed.
+ENGINE_RESPONSE_HEADERS = ("content-type", "content-language", "link")
+
+
+def _engine_headers() -> dict[str, str]:
+    """A fresh headers dict for the engine, holding only the request headers it reads."""
+    return {name: request.headers[name] for name in ENGINE_REQUEST_HEADERS if name in request.headers}
+
+
 def _response(result: tuple[Any, int, Any]) -> Response:
     headers, status, content = result
     response = Response(content, status)
+    # Content-Length is left out too: the body may have been rewritten since.
     for key, value in (headers or {}).items():
-        if key.lower() != "content-length":  # the body may have been rewritten since
+        if key.lower() in ENGINE_RESPONSE_HEADERS:
             response.headers[key] = value
+    response.vary.add("Accept")  # the engine negotiates the format on it
     return response
+
+
+class _ItemIdConverter(PathConverter):
+    """A record identifier in a path: anything, slashes included, even a leading one."""
+
+    regex = ".+?"
+    part_isolating = False
 
 
 def _json_error(status: int, code: str, description: str, allow: list[str] | None = None) -> Response:
@@ -57,6 +79,7 @@ def create_app(settings: Settings) -> Flask:
     """Build the catalogue application from validated settings."""
     app = Flask("odatis_csw", static_folder=STATIC, static_url_path="/static")
     app.url_map.strict_slashes = False
+    app.url_map.converters["item_id"] = _ItemIdConverter
     app.config["ODATIS_SETTINGS"] = settings
     records = CatalogueRecordsAPI(settings)
 
@@ -103,38 +126,40 @@ def create_app(settings: Settings) -> Flask:
 
     @app.route("/")
     def landing_page() -> Response:
-        return _response(records.landing_page(dict(request.headers), request.args))
+        return _response(records.landing_page(_engine_headers(), request.args))
 
     @app.route("/openapi")
     def openapi() -> Response:
-        return _response(records.openapi(dict(request.headers), request.args))
+        return _response(records.openapi(_engine_headers(), request.args))
 
     @app.route("/conformance")
     def conformance() -> Response:
-        return _response(records.conformance(dict(request.headers), request.args))
+        return _response(records.conformance(_engine_headers(), request.args))
 
     @app.route("/collections")
     def collections() -> Response:
-        return _response(records.collections(dict(request.headers), request.args))
+        return _response(records.collections(_engine_headers(), request.args))
 
     @app.route("/collections/<collection>")
     def collection(collection: str) -> Response:
-        return _response(records.collection(dict(request.headers), request.args, collection))
+        return _response(records.collection(_engine_headers(), request.args, collection))
 
     @app.route("/collections/<collection>/queryables")
     def queryables(collection: str) -> Response:
-        return _response(records.queryables(dict(request.headers), request.args, collection))
+        return _response(records.queryables(_engine_headers(), request.args, collection))
 
     @app.route("/collections/<collection>/items", methods=["GET", "POST"])
     def items(collection: str) -> Response:
         if request.method == "POST" and request.mimetype not in ("", "application/json"):
             return _json_error(405, "MethodNotAllowed", READ_ONLY, allow=["GET", "HEAD", "OPTIONS"])
         search = request.get_json(silent=True) if request.method == "POST" else None
-        return _response(records.items(dict(request.headers), search, dict(request.args), collection))
+        return _response(records.items(_engine_headers(), search, dict(request.args), collection))
 
-    @app.route("/collections/<collection>/items/<path:item>")
+    # merge_slashes=False: an identifier may start with "/" ("%2F" arrives decoded), which
+    # Werkzeug would otherwise answer with a redirect to the path with merged slashes.
+    @app.route("/collections/<collection>/items/<item_id:item>", merge_slashes=False)
     def item(collection: str, item: str) -> Response:
-        return _response(records.item(dict(request.headers), request.args, collection, item))
+        return _response(records.item(_engine_headers(), request.args, collection, item))
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

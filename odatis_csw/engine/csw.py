@@ -18,6 +18,8 @@ from odatis_csw.engine.outputschemas import SAFE_OUTPUT_SCHEMAS
 from odatis_csw.safexml import safe_parser
 
 CSW30 = "http://www.opengis.net/cat/csw/3.0"
+OWS20 = "http://www.opengis.net/ows/2.0"
+INSPIRE_DS = "http://inspire.ec.europa.eu/schemas/inspire_ds/1.0"
 LOGGER = logging.getLogger(__name__)
 
 #: HTTP status of each OWS exception code (OGC 06-121r9 OWS Common 2.0, Table 28; CSW 3.0 §7.3.6).
@@ -140,8 +142,10 @@ class CatalogueCsw(server.Csw):  # type: ignore[misc]
                     self.kvp[key] = etree.tostring(root).decode()
 
     def _write_response(self) -> Any:
-        """Show crossing boxes as west > east rather than as the world-wide envelope."""
+        """Show crossing boxes as west > east; place INSPIRE capabilities where OWS 2.0 wants them."""
         response = getattr(self, "response", None)
+        if response is not None and hasattr(response, "iter"):
+            wrap_inspire_capabilities(response)
         if response is not None and hasattr(response, "iter") and hasattr(self, "repository"):
             records = antimeridian.record_identifiers(response)
             if records:
@@ -152,6 +156,17 @@ class CatalogueCsw(server.Csw):  # type: ignore[misc]
                     if box is not None:
                         antimeridian.fix_record_boxes(element, box)
         return super()._write_response()
+
+
+def wrap_inspire_capabilities(response: etree._Element) -> None:
+    """CSW 3.0: INSPIRE extended capabilities belong inside ``ows20:ExtendedCapabilities``."""
+    if response.tag != f"{{{CSW30}}}Capabilities":
+        return
+    for operations in response.iter(f"{{{OWS20}}}OperationsMetadata"):
+        for extended in operations.findall(f"{{{INSPIRE_DS}}}ExtendedCapabilities"):
+            wrapper = etree.Element(f"{{{OWS20}}}ExtendedCapabilities")
+            operations.replace(extended, wrapper)
+            wrapper.append(extended)
 
 
 #: WSGI environ flags pycsw reads to pick its mode (see pycsw/wsgi_flask.py).
