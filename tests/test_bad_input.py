@@ -575,8 +575,27 @@ KVP_CASES: dict[str, tuple[dict[str, str], str, str | None]] = {
 }
 
 
-@pytest.mark.parametrize("version", ["2.0.2", "3.0.0"])
-@pytest.mark.parametrize("case", sorted(KVP_CASES))
+#: Exception locators of CSW 3.0 KVP filters, left to the conformance issue (5).
+KVP_LOCATOR_GAPS = {("filter-not-xml", "3.0.0"), ("filter-unknown-property", "3.0.0")}
+
+
+@pytest.mark.parametrize(
+    ("version", "case"),
+    [
+        pytest.param(
+            version,
+            case,
+            marks=[
+                pytest.mark.xfail(strict=True, reason="issue 5: wrong locator for a bad CSW 3.0 KVP filter")
+            ]
+            if (case, version) in KVP_LOCATOR_GAPS
+            else [],
+            id=f"{case}-{version}",
+        )
+        for case in sorted(KVP_CASES)
+        for version in ("2.0.2", "3.0.0")
+    ],
+)
 def test_csw_kvp_error(bad_cat, unchanged, version, case):
     params, code, locator = KVP_CASES[case]
     params = {**params, "version": version}
@@ -658,6 +677,7 @@ FILTERS = {
 }
 
 
+@pytest.mark.xfail(strict=True, reason="issue 5: the engine reports bad POST filters with locator 'service'")
 @pytest.mark.parametrize("version", ["2.0.2", "3.0.0"])
 @pytest.mark.parametrize("case", ["unknown-property", "comparison-without-property", "unknown-operator"])
 def test_csw_post_bad_filter(bad_cat, unchanged, version, case):

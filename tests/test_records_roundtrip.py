@@ -478,8 +478,38 @@ def test_every_test_record_is_read() -> None:
             assert expected.title, f"no title read from {path}"
 
 
-@pytest.mark.parametrize("interface", sorted(INTERFACES))
-@pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(RECORDS)) for p in FILES])
+#: Losses measured on the engine's own parsing and output, left to the normalisation issue (4) and the
+#: conformance issue (5). Strict: a case that starts passing fails, so its entry is removed.
+KNOWN_LOSSES = {
+    (
+        "iso19115-2/ncei-onestop__COOPS__C1.xml",
+        "ogcapi",
+    ): "issue 5: an open-ended time range is shown as an instant",
+    ("iso19115-2/owslib__iso_mi.xml", "ogcapi"): "issue 5: an open-ended time range is shown as an instant",
+    **{
+        ("iso19115-3/aodn-esindexer__sample1.xml", interface): "issue 4: the box of the second extent is lost"
+        for interface in ("csw", "gmd", "ogcapi")
+    },
+    **{
+        (f"iso19115-3/{name}", interface): "issue 4: the ISO 19115-3 time range is lost"
+        for name in ("cioos-iso-validate__valid.xml", "gnui__sextant.iso19115-3.dataset.xml")
+        for interface in ("gmd", "ogcapi")
+    },
+}
+
+
+def _roundtrip_cases() -> list:
+    cases = []
+    for path in FILES:
+        name = str(path.relative_to(RECORDS))
+        for interface in sorted(INTERFACES):
+            reason = KNOWN_LOSSES.get((name, interface))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            cases.append(pytest.param(path, interface, marks=marks, id=f"{name}-{interface}"))
+    return cases
+
+
+@pytest.mark.parametrize(("path", "interface"), _roundtrip_cases())
 def test_record_roundtrip(catalogue, path: Path, interface: str) -> None:
     problems = []
     for expected in expected_records(path):
@@ -523,6 +553,9 @@ def corpus_catalogue(shared_corpus: Path, make_catalogue):
 
 
 @pytest.mark.corpus
+@pytest.mark.xfail(
+    strict=True, reason="issue 4: the engine's parser loses boxes and times of some corpus records"
+)
 @pytest.mark.parametrize("interface", sorted(INTERFACES))
 def test_corpus_roundtrip(corpus_catalogue, interface: str) -> None:
     """Every record of a sample of the shared corpus that loaded comes back (identifiers unique)."""
