@@ -195,3 +195,132 @@ def test_selective_harvest_arguments_survive_paging(paged_catalogue):
     assert len(ids) == total
     all_ids = [header.identifier for header in client.ListIdentifiers(metadataPrefix="oai_dc")]
     assert set(ids) <= set(all_ids)
+
+
+# --- 3. CSW 3.0 POST with a CqlText constraint ------------------------------------------------
+
+CQL_TITLE = "dc:title like '%Ocean%'"
+
+
+def _cql_getrecords(version: str) -> bytes:
+    if version == "3.0.0":
+        return f"""<csw30:GetRecords xmlns:csw30="http://www.opengis.net/cat/csw/3.0" service="CSW"
+          version="3.0.0"><csw30:Query typeNames="csw30:Record">
+          <csw30:ElementSetName>brief</csw30:ElementSetName><csw30:Constraint version="1.1.0">
+          <csw30:CqlText>{CQL_TITLE}</csw30:CqlText></csw30:Constraint></csw30:Query>
+          </csw30:GetRecords>""".encode()
+    return f"""<csw:GetRecords xmlns:csw="http://www.opengis.net/cat/csw/2.0.2" service="CSW"
+      version="2.0.2" resultType="hits"><csw:Query typeNames="csw:Record">
+      <csw:ElementSetName>brief</csw:ElementSetName><csw:Constraint version="1.1.0">
+      <csw:CqlText>{CQL_TITLE}</csw:CqlText></csw:Constraint></csw:Query></csw:GetRecords>""".encode()
+
+
+def _matched(answer: bytes | str) -> int:
+    root = etree.fromstring(answer.encode() if isinstance(answer, str) else answer)
+    results = [el for el in root.iter() if etree.QName(el).localname == "SearchResults"]
+    assert results, answer[:600]
+    return int(results[0].get("numberOfRecordsMatched"))
+
+
+def test_bare_engine_fails_every_csw30_cql_constraint(bare):
+    answer = bare.post(_cql_getrecords("3.0.0"))
+    assert "Invalid CQL request" in answer
+
+
+def test_csw30_cql_constraint_matches_what_csw202_finds(catalogue):
+    def post(version: str) -> requests.Response:
+        return requests.post(
+            f"{catalogue.url}/csw",
+            data=_cql_getrecords(version),
+            timeout=30,
+            headers={"Content-Type": "application/xml"},
+        )
+
+    csw30, csw202 = post("3.0.0"), post("2.0.2")
+    assert csw30.status_code == 200, csw30.text[:800]
+    assert _matched(csw30.content) == _matched(csw202.content) > 0
+
+
+def test_csw30_malformed_cql_is_an_exception_report(catalogue):
+    body = _cql_getrecords("3.0.0").replace(b"like '%Ocean%'", b"like")
+    answer = requests.post(
+        f"{catalogue.url}/csw", data=body, timeout=30, headers={"Content-Type": "application/xml"}
+    )
+    assert answer.status_code == 400
+    assert etree.fromstring(answer.content).tag == "{http://www.opengis.net/ows/2.0}ExceptionReport"
+
+
+# --- 4. FGDC output of records whose links lack a protocol ------------------------------------
+
+FGDC = "http://www.opengis.net/cat/csw/csdgm"
+NO_PROTOCOL_ID = "3e9a8c05"  # tests/data/records/iso19139/pycsw-apiso__3e9a8c05.xml
+
+
+def test_bare_engine_fails_fgdc_output_of_a_record_without_link_protocol(bare):
+    with pytest.raises(TypeError):
+        bare.get(
+            "/csw",
+            service="CSW",
+            version="2.0.2",
+            request="GetRecordById",
+            id=NO_PROTOCOL_ID,
+            outputschema=FGDC,
+        )
+
+
+@pytest.mark.parametrize("version", ["2.0.2", "3.0.0"])
+def test_fgdc_output_of_every_record(catalogue, version):
+    expected = int(requests.get(f"{catalogue.url}/healthz", timeout=10).json()["records"])
+    seen, start = 0, 1
+    while start:
+        params = {
+            "service": "CSW",
+            "version": version,
+            "request": "GetRecords",
+            "resulttype": "results",
+            "typenames": "csw:Record" if version == "2.0.2" else "csw30:Record",
+            "elementsetname": "full",
+            "outputschema": FGDC,
+            "startposition": str(start),
+        }
+        answer = requests.get(f"{catalogue.url}/csw", params=params, timeout=60)
+        assert answer.status_code == 200, answer.text[:800]
+        root = etree.fromstring(answer.content)
+        seen += len(root.findall(".//metadata"))
+        results = [el for el in root.iter() if etree.QName(el).localname == "SearchResults"][0]
+        start = int(results.get("nextRecord") or 0)
+    assert seen == expected
+    byid = requests.get(
+        f"{catalogue.url}/csw",
+        timeout=30,
+        params={
+            "service": "CSW",
+            "version": version,
+            "request": "GetRecordById",
+            "id": NO_PROTOCOL_ID,
+            "outputschema": FGDC,
+        },
+    )
+    assert byid.status_code == 200
+    assert etree.fromstring(byid.content).find(".//idinfo") is not None
+
+
+# --- 5. writes -----------------------------------------------------------------------------------
+
+
+def test_bare_engine_deletes_every_record_through_an_injected_item_id(tmp_path):
+    engine = BareEngine(tmp_path, [RECORDS / "dublin-core"])
+    api = engine.records_api(transactions=True, allowed_ips=["10.0.0.1"])
+    before = json.loads(api.items({}, None, {"f": "json"})[2])["numberMatched"]
+    api.manage_collection_item({}, "delete", "x' OR '1'='1")
+    after = json.loads(api.items({}, None, {"f": "json"})[2])["numberMatched"]
+    assert before > 0 and after == 0
+
+
+def test_the_same_injection_changes_nothing_here(catalogue):
+    before = requests.get(f"{catalogue.url}/healthz", timeout=10).json()["records"]
+    answer = requests.delete(
+        f"{catalogue.url}/collections/metadata:main/items/x%27%20OR%20%271%27%3D%271", timeout=10
+    )
+    assert answer.status_code == 405
+    assert requests.get(f"{catalogue.url}/healthz", timeout=10).json()["records"] == before
