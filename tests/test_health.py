@@ -19,6 +19,7 @@ def test_health_reports_the_number_of_records(catalogue):
             "request": "GetRecords",
             "typenames": "csw:Record",
             "resulttype": "hits",
+            "elementsetname": "brief",
         },
     )
     assert f'numberOfRecordsMatched="{response.json()["records"]}"' in hits.text
