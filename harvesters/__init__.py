@@ -1,0 +1,1 @@
+"""Harvesters: one module per source protocol, each registered as an ``odatis_csw.harvesters`` entry point."""
