@@ -1,0 +1,1 @@
+"""Harvesting: pull metadata records from the ODATIS data centres into the catalogue."""
