@@ -35,6 +35,7 @@ class Settings:
     pycsw: dict[str, Any] = field(repr=False)
     data_dir: Path
     max_record_bytes: int
+    sources_path: Path
 
     @property
     def database(self) -> str:
@@ -151,4 +152,5 @@ def _settings(path: Path, raw: dict[str, Any]) -> Settings:
         pycsw=raw,
         data_dir=data_dir,
         max_record_bytes=int(odatis.get("max_record_bytes", 20 * 1024 * 1024)),
+        sources_path=(base / odatis.get("sources", "sources.yml")).resolve(),
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
 from pycsw.core import util as pycsw_util
 
 from odatis_csw.errors import OdatisError
@@ -62,29 +63,39 @@ def load_file(repository: CatalogueRepository, path: Path, max_bytes: int) -> li
     try:
         if not path.is_file():
             raise OdatisError(f"{path}: no such file")
-        tree = parse_file(path, max_bytes=max_bytes)
-        rows = [
-            to_row(repository.context, repository, element) for element in record_elements(tree.getroot())
-        ]
+        rows = rows_of(repository, parse_file(path, max_bytes=max_bytes))
     except OdatisError as err:
         return [LoadResult(path, Outcome.REJECTED, reason=err.user_msg.removeprefix(f"{path}: "))]
     except Exception as err:  # noqa: BLE001 - one bad file never stops a load
         return [LoadResult(path, Outcome.REJECTED, reason=f"not understood: {type(err).__name__}: {err}")]
-    return [_store(repository, path, normalise_row(row)) for row in rows]
+    return [_store(repository, path, row) for row in rows]
+
+
+def rows_of(repository: CatalogueRepository, tree: etree._ElementTree) -> list[Any]:
+    """The repository rows of a parsed document, repaired (raises OdatisError if unusable)."""
+    return [
+        normalise_row(to_row(repository.context, repository, element))
+        for element in record_elements(tree.getroot())
+    ]
+
+
+def store_row(repository: CatalogueRepository, row: Any, source: str = "local") -> Outcome:
+    """Insert or update a row; UNCHANGED when the stored document is the same (no write)."""
+    existing = repository.query_ids([row.identifier])
+    row.mdsource = source
+    if existing and existing[0].xml == row.xml and existing[0].mdsource == source:
+        return Outcome.UNCHANGED
+    row.insert_date = pycsw_util.get_today_and_now()
+    if not existing:
+        repository.insert(row, source, row.insert_date)
+        return Outcome.LOADED
+    repository.update(row)
+    return Outcome.UPDATED
 
 
 def _store(repository: CatalogueRepository, path: Path, row: Any) -> LoadResult:
-    existing = repository.query_ids([row.identifier])
     try:
-        if not existing:
-            row.insert_date = pycsw_util.get_today_and_now()
-            repository.insert(row, "local", row.insert_date)
-            return LoadResult(path, Outcome.LOADED, row.identifier)
-        if existing[0].xml == row.xml:
-            return LoadResult(path, Outcome.UNCHANGED, row.identifier)
-        row.insert_date = pycsw_util.get_today_and_now()
-        repository.update(row)
-        return LoadResult(path, Outcome.UPDATED, row.identifier)
+        return LoadResult(path, store_row(repository, row), row.identifier)
     except Exception as err:  # noqa: BLE001 - report the database's refusal, keep going
         return LoadResult(path, Outcome.REJECTED, row.identifier, f"not stored: {type(err).__name__}: {err}")
 

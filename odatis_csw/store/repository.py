@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SAWarning
 
 from odatis_csw.errors import RepositoryError
+from odatis_csw.store import ledger
 
 LOGGER = logging.getLogger(__name__)
 
@@ -125,6 +126,7 @@ def _setup(database: str, table: str) -> bool:
         created = True
     engine = create_engine(database)
     try:
+        ledger.create_tables(engine)
         if engine.dialect.name == "postgresql":
             _hash_index_free_text(engine, table)
     finally:
