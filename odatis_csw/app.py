@@ -152,7 +152,14 @@ def create_app(settings: Settings) -> Flask:
     def items(collection: str) -> Response:
         if request.method == "POST" and request.mimetype not in ("", "application/json"):
             return _json_error(405, "MethodNotAllowed", READ_ONLY, allow=["GET", "HEAD", "OPTIONS"])
-        search = request.get_json(silent=True) if request.method == "POST" else None
+        search = None
+        if request.method == "POST":
+            request.max_content_length = MAX_REQUEST_BYTES  # larger: 413, by the error handler
+            if request.get_data():
+                search = request.get_json(force=True, silent=True)
+                if search is None:
+                    description = "request body: expected a JSON object (a CQL2 JSON search)"
+                    return _json_error(400, "InvalidParameterValue", description)
         return _response(records.items(_engine_headers(), search, dict(request.args), collection))
 
     # merge_slashes=False: an identifier may start with "/" ("%2F" arrives decoded), which

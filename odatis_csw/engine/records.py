@@ -10,7 +10,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pycsw.ogc.api.records import API, CONFORMANCE_CLASSES
+from pygeofilter import ast
+from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
 from pygeofilter.parsers.ecql import parse as parse_ecql
+from sqlalchemy.exc import DataError, ProgrammingError
 from sqlalchemy.orm import create_session
 
 from odatis_csw.config import Settings
@@ -47,19 +50,73 @@ ITEMS_PARAMETERS = frozenset(
         "distributed",
         "anytext",
         "keywords",
-        "collections",
     }
 )
 #: Parameters accepted but not handed to the engine, which would read them as property filters.
 NOT_FOR_ENGINE = ("lang",)
+#: Names the engine reads as queryables but mishandles as query parameters.
+NOT_PARAMETERS = {
+    "geometry": "select by area with bbox or filter",
+    "collections": "each collection has its own items (/collections/{collectionId}/items)",
+}
+#: The engine writes parameter values into CQL text, which (as pygeofilter reads it) has no
+#: escape for a quote inside a string: these it writes inside '...' (a LIKE pattern), those of
+#: NOT_QUOTED it checks or reads otherwise, and every other one it writes inside "...".
+LIKE_PARAMETERS = ("q", "anytext", "keywords")
+NOT_QUOTED = ("filter", "filter-lang", "bbox", "limit", "offset", "sortby", "f", "facets", "distributed")
+#: Parameters the engine does not turn into a filter.
+NOT_FILTERING = ("distributed", "f", "facets", "filter-lang", "limit", "sortby", "offset")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+WHITESPACE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 FILTER_LANGS = ("cql2-text", "cql2-json")
 #: Largest ``offset`` a database takes (a signed 64-bit integer).
 MAX_OFFSET = 2**63 - 1
 
 _DATE = r"(?P<date>\d{4}-\d{2}-\d{2})"
 _TIME = r"(?:[Tt](?P<time>\d{2}:\d{2}:\d{2})(?P<fraction>\.\d+)?(?P<offset>[Zz]|[+-]\d{2}:\d{2}))?"
-RFC3339 = re.compile(rf"^{_DATE}{_TIME}$", re.ASCII)
-INTEGER = re.compile(r"^[+-]?[0-9]+$")
+RFC3339 = re.compile(rf"{_DATE}{_TIME}", re.ASCII)
+INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def _nodes(node: Any) -> Any:
+    """Every node of a pygeofilter syntax tree."""
+    if isinstance(node, ast.Node):
+        yield node
+        for sub in node.get_sub_nodes():
+            yield from _nodes(sub)
+    elif isinstance(node, list | tuple):
+        for sub in node:
+            yield from _nodes(sub)
+
+
+def _attributes(tree: Any) -> Any:
+    """The property names a pygeofilter syntax tree refers to."""
+    return (node.name for node in _nodes(tree) if isinstance(node, ast.Attribute))
+
+
+#: A bind parameter to SQLAlchemy's ``text()`` (its own pattern).
+SQL_BIND = re.compile(r"(?<![:\w\\]):\w")
+
+
+def _unsafe_for_sql(node: Any) -> str | None:
+    """Why the engine would write ``node`` into SQL text unescaped, if it would.
+
+    On PostgreSQL the engine writes an ``anytext`` LIKE pattern without ``%`` (a full-text
+    search) and a BBOX's CRS into SQL as they are: a quote there is SQL injection, a
+    ``:name`` a missing bind parameter (HTTP 500).
+    """
+    if (
+        isinstance(node, ast.Like)
+        and isinstance(node.lhs, ast.Attribute)
+        and node.lhs.name == "anytext"
+        and isinstance(node.pattern, str)
+        and "%" not in node.pattern
+        and ("'" in node.pattern or SQL_BIND.search(node.pattern))
+    ):
+        return "a pattern on anytext without % cannot hold a quote or ':' followed by a letter"
+    if isinstance(node, ast.BBox) and node.crs is not None and not re.fullmatch(r"[0-9]{1,9}", str(node.crs)):
+        return "the CRS of BBOX is an EPSG code number (4326, the default)"
+    return None
 
 
 class ParameterError(ValueError):
@@ -77,7 +134,7 @@ def _shown(value: Any, limit: int = 80) -> str:
 
 def _integer(name: str, value: str, minimum: int) -> int:
     text = value.strip()
-    if not INTEGER.match(text):
+    if not INTEGER.fullmatch(text):
         raise ParameterError(name, f"{_shown(value)} is not an integer")
     digits = text.lstrip("+-").lstrip("0") or "0"
     sign = -1 if text.startswith("-") else 1
@@ -130,7 +187,7 @@ def parse_bbox(value: str) -> tuple[float, float, float, float]:
 
 def parse_instant(value: str) -> datetime:
     """An RFC 3339 full-date or date-time, as an aware datetime (a date is taken at 00:00Z)."""
-    match = RFC3339.match(value)
+    match = RFC3339.fullmatch(value)
     try:
         if match is None:
             raise ValueError(value)
@@ -270,6 +327,8 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
             return refused
         try:
             args = self._checked_items_args(args)
+            if json_post_data is not None:
+                json_post_data, args = self._checked_search(json_post_data, args)
         except ParameterError as error:
             return self._refused(headers_, args, error)
         box = antimeridian.crossing_bbox_param(args.get("bbox", ""))
@@ -277,14 +336,30 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
             del args["bbox"]
             split = antimeridian.cql_for_crossing_box(box)
             args["filter"] = f"({args['filter']}) AND ({split})" if args.get("filter") else split
-        headers, status, content = super().items(headers_, json_post_data, args, collection)
+        try:
+            headers, status, content = super().items(headers_, json_post_data, args, collection)
+        except (DataError, ProgrammingError) as err:
+            if "filter" not in args and not json_post_data:
+                raise
+            # A filter comparing values of different types (PostgreSQL refuses to).
+            LOGGER.info("filter refused by the database: %s", err)
+            self.repository.session.rollback()
+            parameter = "filter" if "filter" in args else "request body"
+            return self._refused(
+                headers_,
+                args,
+                ParameterError(
+                    parameter, "the database cannot evaluate this filter (values of different types?)"
+                ),
+            )
         return headers, status, self._fix_geometries(content)
 
     def _checked_items_args(self, args: dict[str, str]) -> dict[str, str]:
         """The items parameters, checked and normalised, or ParameterError naming the first bad one."""
         known = ITEMS_PARAMETERS | {name.lower() for name in self.repository.query_mappings}
-        if "geometry" in args:
-            raise ParameterError("geometry", "not a query parameter: select by area with bbox or filter")
+        for name, advice in NOT_PARAMETERS.items():
+            if name in args:
+                raise ParameterError(name, f"not a query parameter here: {advice}")
         unknown = sorted(name for name in args if name not in known)
         if unknown:
             raise ParameterError(
@@ -292,6 +367,14 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
                 "unknown query parameter; see the collection's queryables and the OpenAPI document",
             )
         checked = {name: value for name, value in args.items() if name not in NOT_FOR_ENGINE}
+        for name, value in checked.items():
+            if (WHITESPACE_CONTROL if name == "filter" else CONTROL).search(value):
+                raise ParameterError(name, "control characters are not allowed")
+            if name not in LIKE_PARAMETERS and name not in NOT_QUOTED and '"' in value:
+                raise ParameterError(name, 'a double quote (") cannot be searched for in this parameter')
+        for name in LIKE_PARAMETERS:
+            if name in checked:  # a quote cannot be written: match any one character in its place
+                checked[name] = checked[name].replace("'", "_")
         if "limit" in checked:
             checked["limit"] = str(parse_limit(checked["limit"], self.limit))
         if "offset" in checked:
@@ -309,8 +392,63 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
         if "filter" in checked:
             if checked.get("filter-lang", "cql2-text") != "cql2-text":
                 raise ParameterError("filter-lang", "a filter in the query string is read as cql2-text")
-            self._check_filter(checked["filter"])
+            self._check_filter("filter", "CQL2 text", parse_ecql, checked["filter"])
         return checked
+
+    def _checked_search(self, body: Any, args: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+        """A POSTed search (CQL2 JSON, with limit, bbox, datetime, sortby) checked, and the args.
+
+        The engine reads these members without checking them (HTTP 500 or a silent 200),
+        ignores a ``limit`` in the body (so it is moved to the parameters), and drops the
+        CQL2 JSON filter when anything else filters (so that combination is refused).
+        """
+        if not isinstance(body, dict):
+            raise ParameterError("request body", "expected a JSON object (a CQL2 JSON search)")
+        checked, args = dict(body), dict(args)
+        if "collections" in checked:
+            raise ParameterError("collections", f"not a search member here: {NOT_PARAMETERS['collections']}")
+        if "limit" in checked:
+            limit = checked.pop("limit")
+            if isinstance(limit, bool) or not isinstance(limit, int | str):
+                raise ParameterError("limit", "must be an integer")
+            args["limit"] = str(parse_limit(str(limit), self.limit))
+        if "bbox" in checked:
+            box = checked["bbox"]
+            if not isinstance(box, list) or not all(
+                isinstance(n, int | float) and not isinstance(n, bool) for n in box
+            ):
+                raise ParameterError("bbox", "expected a list of 4 or 6 numbers")
+            west, south, east, north = parse_bbox(",".join(repr(n) for n in box))
+            if west > east:
+                raise ParameterError("bbox", "a box crossing the antimeridian is searched with GET bbox=")
+            checked["bbox"] = [west, south, east, north]
+        if "datetime" in checked:
+            if not isinstance(checked["datetime"], str):
+                raise ParameterError("datetime", "expected a string")
+            checked["datetime"] = parse_datetime(checked["datetime"])
+        if "sortby" in checked:
+            sortby = checked["sortby"]
+            if (
+                not isinstance(sortby, list)
+                or len(sortby) != 1
+                or not isinstance(sortby[0], dict)
+                or not isinstance(sortby[0].get("field"), str)
+                or sortby[0].get("direction", "asc") not in ("asc", "desc")
+            ):
+                shape = '[{"field": <property>, "direction": "asc" or "desc"}]'
+                raise ParameterError("sortby", f"expected {shape}")
+            self._checked_sortby(sortby[0]["field"])
+        cql = [name for name in checked if name not in ("bbox", "datetime", "sortby")]
+        filtering = [name for name in args if name not in NOT_FILTERING] + [
+            name for name in ("bbox", "datetime") if name in checked
+        ]
+        if cql and filtering:
+            raise ParameterError(
+                filtering[0], "cannot be combined with a CQL2 JSON search body: write it into the CQL2 JSON"
+            )
+        if cql:
+            self._check_filter("request body", "CQL2 JSON", parse_cql2_json, {k: checked[k] for k in cql})
+        return checked, args
 
     def _checked_sortby(self, value: str) -> str:
         fields = [field.strip() for field in value.split(",")]
@@ -324,17 +462,29 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
             raise ParameterError("sortby", f"unknown property {_shown(name)}; use one of {known}")
         return f"-{name}" if descending else name
 
-    @staticmethod
-    def _check_filter(text: str) -> None:
-        """The engine parses the filter too, but its parse error can fail to print (HTTP 500)."""
+    def _check_filter(self, parameter: str, language: str, parse: Any, cql: Any) -> None:
+        """Parse the filter as the engine will, and check it names known properties only.
+
+        The engine's own parse error can fail to print (HTTP 500), and the engine reads a
+        property it does not know as a string literal (a silent, empty 200).
+        """
         try:
-            parse_ecql(text)
+            tree = parse(cql)
         except Exception as err:  # noqa: BLE001 - pygeofilter/lark raise many kinds
             try:
-                reason = str(err).strip().splitlines()[0]
+                reason = " ".join(str(err).split())
             except Exception:  # noqa: BLE001 - lark's message itself may fail
                 reason = type(err).__name__
-            raise ParameterError("filter", f"not a valid CQL2 text filter ({reason[:200]})") from None
+            raise ParameterError(parameter, f"not a valid {language} filter ({reason[:200]})") from None
+        for node in _nodes(tree):
+            unsafe = _unsafe_for_sql(node)
+            if unsafe:
+                raise ParameterError(parameter, unsafe)
+        known = set(self.repository.query_mappings) | {"geometry"}
+        unknown = sorted(set(_attributes(tree)) - known)
+        if unknown:
+            names = ", ".join(sorted(known))
+            raise ParameterError(parameter, f"unknown property {_shown(unknown[0])}; use one of {names}")
 
     def item(self, headers_: Any, args: Any, collection: str, item: str) -> Any:
         refused = self._bad_format(headers_, args, ITEM_FORMATS) or self._unknown_collection(
