@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from odatis_csw import __version__
 from odatis_csw.config import Settings, default_config_path, load_config
 from odatis_csw.errors import OdatisError
+from odatis_csw.harvest.sources import Source, SourceRegistry
 from odatis_csw.store.loader import LoadSummary, Outcome, iter_record_files, load_paths
 from odatis_csw.store.repository import open_repository, release_connections, setup_repository
+
+if TYPE_CHECKING:
+    from odatis_csw.harvest.pipeline import RunReport
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -97,9 +104,12 @@ def config_group() -> None:
 @config_group.command("validate")
 @click.pass_context
 def config_validate(ctx: click.Context) -> None:
-    """Check the configuration file and say precisely what is wrong."""
+    """Check the configuration file (and the harvest sources) and say precisely what is wrong."""
     settings = _settings(ctx)
     click.echo(f"{settings.path}: valid")
+    registry = _registry(settings)
+    if settings.sources_path.exists():
+        click.echo(f"{settings.sources_path}: valid ({len(registry.sources)} sources)")
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
@@ -142,3 +152,178 @@ def demo(ctx: click.Context, host: str, port: int, workers: int, no_serve: bool)
     _print_summary(summary)
     if not no_serve:
         _serve(demo_settings, host, port, workers)
+
+
+@main.group()
+def harvest() -> None:
+    """Harvest the data centres declared in sources.yml."""
+
+
+def _registry(settings: Settings) -> SourceRegistry:
+    from odatis_csw.harvest.registry import check_sources
+    from odatis_csw.harvest.sources import load_sources
+
+    try:
+        registry = load_sources(settings.sources_path)
+        check_sources(registry)
+    except OdatisError as err:
+        raise click.ClickException(err.user_msg) from err
+    return registry
+
+
+def _log_run(report: RunReport) -> None:
+    """One line per run: JSON when not on a terminal (structured logs), prose otherwise."""
+    counts = {
+        name: report.counts.get(name, 0) for name in ("new", "updated", "unchanged", "deleted", "rejected")
+    }
+    status = getattr(report.status, "value", report.status)
+    if sys.stderr.isatty():
+        detail = ", ".join(f"{value} {name}" for name, value in counts.items())
+        click.echo(f"{report.source}: {status} (run {report.run_id}): {detail}", err=True)
+    else:
+        entry = {
+            "event": "harvest-run",
+            "source": report.source,
+            "run": report.run_id,
+            "status": status,
+            **counts,
+        }
+        click.echo(json.dumps(entry), err=True)
+    if report.message:
+        click.echo(f"{report.source}: {report.message}", err=True)
+
+
+def _harvest_sources(
+    settings: Settings, sources: list[Source], full: bool, allow_deletions: bool
+) -> list[RunReport]:
+    from odatis_csw.harvest.pipeline import run_source
+
+    registry = _registry(settings)
+    setup_repository(settings.database, settings.table)
+    reports = []
+    for source in sources:
+        if sys.stderr.isatty():
+            done = Counter[str]()
+
+            def progress(outcome: Any, name: str = source.name, seen: Counter[str] = done) -> None:
+                seen[outcome.value] += 1
+                click.echo(f"\r{name}: {sum(seen.values())} records", nl=False, err=True)
+
+            report = run_source(
+                settings, registry, source, full=full, allow_deletions=allow_deletions, on_record=progress
+            )
+            click.echo("", err=True)
+        else:
+            report = run_source(settings, registry, source, full=full, allow_deletions=allow_deletions)
+        _log_run(report)
+        reports.append(report)
+    return reports
+
+
+@harvest.command("run")
+@click.argument("names", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Every enabled source.")
+@click.option("--full", is_flag=True, help="List every record, not only those changed since the last run.")
+@click.option("--allow-deletions", is_flag=True, help="Apply deletions even beyond the configured share.")
+@click.pass_context
+def harvest_run(
+    ctx: click.Context, names: tuple[str, ...], every: bool, full: bool, allow_deletions: bool
+) -> None:
+    """Harvest the named sources (or --all) now."""
+    if not names and not every:
+        raise click.UsageError("name one or more sources, or use --all")
+    settings = _settings(ctx)
+    try:
+        sources = _registry(settings).select(names, every=every)
+    except OdatisError as err:
+        raise click.ClickException(err.user_msg) from err
+    reports = _harvest_sources(settings, sources, full, allow_deletions)
+    failed = [r for r in reports if getattr(r.status, "value", r.status) not in ("success",)]
+    if failed:
+        ctx.exit(1)
+
+
+@harvest.command("status")
+@click.pass_context
+def harvest_status(ctx: click.Context) -> None:
+    """A table of sources: last run, state, counts, next due."""
+    from odatis_csw.harvest.report import status_table
+    from odatis_csw.store.ledger import Ledger
+
+    settings = _settings(ctx)
+    registry = _registry(settings)
+    setup_repository(settings.database, settings.table)
+    ledger = Ledger(settings.database)
+    try:
+        click.echo(status_table(registry, ledger.last_runs()))
+    finally:
+        ledger.close()
+
+
+@harvest.command("report")
+@click.argument("run_id", type=int)
+@click.pass_context
+def harvest_report(ctx: click.Context, run_id: int) -> None:
+    """What one run did, with one line per rejected record."""
+    from odatis_csw.harvest.report import run_report
+    from odatis_csw.store.ledger import Ledger
+
+    settings = _settings(ctx)
+    setup_repository(settings.database, settings.table)
+    ledger = Ledger(settings.database)
+    try:
+        run = ledger.run(run_id)
+        if run is None:
+            raise click.ClickException(f"no harvest run {run_id}")
+        click.echo(run_report(run, ledger.rejections(run_id)))
+    finally:
+        ledger.close()
+
+
+@harvest.command("reimport")
+@click.pass_context
+def harvest_reimport(ctx: click.Context) -> None:
+    """Rebuild the catalogue from the archived payloads, without the network."""
+    from odatis_csw.harvest.pipeline import reimport
+
+    settings = _settings(ctx)
+    setup_repository(settings.database, settings.table)
+    counts = reimport(settings)
+    click.echo(
+        ", ".join(f"{value} {name}" for name, value in sorted(counts.items())) or "nothing to re-import"
+    )
+
+
+@harvest.command("schedule")
+@click.option("--once", is_flag=True, help="Run what is due now, then stop.")
+@click.pass_context
+def harvest_schedule(ctx: click.Context, once: bool) -> None:
+    """Run due sources by their schedule until stopped (SIGINT or SIGTERM)."""
+    from odatis_csw.harvest.schedule import due_sources, next_due, run_until_stopped
+    from odatis_csw.store.ledger import Ledger, now
+
+    settings = _settings(ctx)
+    registry = _registry(settings)
+    setup_repository(settings.database, settings.table)
+
+    def last_runs() -> dict[str, dict[str, Any]]:
+        ledger = Ledger(settings.database)
+        try:
+            return ledger.last_runs()
+        finally:
+            ledger.close()
+
+    def tick() -> None:
+        due = due_sources(registry, last_runs())
+        if due:
+            _harvest_sources(settings, due, full=False, allow_deletions=False)
+
+    def seconds_until_next() -> float:
+        runs = last_runs()
+        moments = [m for s in registry.sources.values() if (m := next_due(s, runs.get(s.name))) is not None]
+        return min((m - now()).total_seconds() for m in moments) if moments else 3600.0
+
+    if once:
+        tick()
+        return
+    run_until_stopped(tick, seconds_until_next)

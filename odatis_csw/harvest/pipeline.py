@@ -1,0 +1,312 @@
+"""gather → fetch → normalise → store, for one source; the CLI and the scheduler both call this.
+
+Each record keeps its provenance (source, source URL, source identifier, fetch time, HTTP
+validators, SHA-256 of the raw payload, run) and the raw payload itself. An unchanged
+record costs no write; a failed or partial listing deletes nothing; a run that would
+delete too large a share of a source is held for an operator.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from itertools import islice
+from typing import Any
+
+from odatis_csw.config import Settings
+from odatis_csw.errors import OdatisError
+from odatis_csw.harvest.base import GatherState, Outcome, RawRecord, RecordRef, RunStatus
+from odatis_csw.harvest.crosswalk import to_catalogue_document
+from odatis_csw.harvest.errors import HarvestError
+from odatis_csw.harvest.http import HttpClient, HttpSettings
+from odatis_csw.harvest.registry import harvester_for
+from odatis_csw.harvest.sources import Source, SourceRegistry
+from odatis_csw.safexml import parse_bytes
+from odatis_csw.store import ledger as ledger_tables
+from odatis_csw.store.ledger import Ledger, Provenance
+from odatis_csw.store.loader import Outcome as StoreOutcome
+from odatis_csw.store.loader import rows_of, store_row
+from odatis_csw.store.repository import CatalogueRepository, open_repository
+
+LOGGER = logging.getLogger(__name__)
+BATCH = 50
+#: A full listing (which alone can reveal deletions) at least this often, even for incremental sources.
+FULL_LISTING_EVERY = timedelta(days=7)
+
+
+@dataclass
+class RunReport:
+    """What one run of one source did."""
+
+    source: str
+    run_id: int | None
+    status: RunStatus | str
+    counts: Counter[str] = field(default_factory=Counter)
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class Fetch:
+    ref: RecordRef
+    raw: RawRecord | None = None
+    error: HarvestError | None = None
+
+
+class SourceRun:
+    """One run of one source; ``run()`` is the only entry point."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        registry: SourceRegistry,
+        source: Source,
+        full: bool,
+        allow_deletions: bool,
+        on_record: Callable[[Outcome], None] | None,
+    ) -> None:
+        self.settings = settings
+        self.allow_deletions = allow_deletions
+        self.harvest = registry.settings
+        self.source = source
+        self.force_full = full
+        self.on_record = on_record
+        self.ledger = Ledger(settings.database)
+        self.counts: Counter[str] = Counter()
+
+    def run(self) -> RunReport:
+        if not self.ledger.acquire(self.source.name):
+            self.ledger.close()
+            return RunReport(
+                self.source.name, None, "locked", message="another run of this source is in progress"
+            )
+        try:
+            return self._run()
+        finally:
+            self.ledger.release(self.source.name)
+            self.ledger.close()
+
+    def _run(self) -> RunReport:
+        stored = self.ledger.state(self.source.name)
+        http = HttpClient(
+            HttpSettings(
+                timeout=self.harvest.timeout,
+                retries=self.harvest.retries,
+                max_bytes=self.harvest.max_payload_bytes,
+            )
+        )
+        harvester = harvester_for(self.source, http)
+        resuming = bool(stored["checkpoint"]) and stored["cycle_run_id"] is not None
+        last_full = stored["last_full_listing"]
+        full = (
+            self.force_full
+            or not getattr(harvester, "incremental", False)
+            or stored["watermark"] is None
+            or last_full is None
+            or ledger_tables.now() - last_full > FULL_LISTING_EVERY
+        )
+        self.provenance = self.ledger.provenance(self.source.name)
+        state = GatherState(
+            watermark=None if full else stored["watermark"],
+            checkpoint=dict(stored["checkpoint"]) if resuming else {},
+            validators={key: dict(p.validators) for key, p in self.provenance.items() if not p.deleted},
+        )
+        run_id = self.ledger.start_run(self.source.name, full)
+        self.run_id = run_id
+        cycle = stored["cycle_run_id"] if resuming else run_id
+        if not resuming:
+            self.ledger.forget_cycles(self.source.name)
+        self.ledger.save_state(self.source.name, cycle_run_id=cycle)
+        started = ledger_tables.now()
+        self.repository = open_repository(self.settings.database, self.settings.table)
+        try:
+            self._harvest(harvester, state, cycle)
+        except HarvestError as err:
+            status = RunStatus.PARTIAL if sum(self.counts.values()) else RunStatus.FAILED
+            message = f"{err.code}: {err.message} (nothing deleted; the next run resumes from the checkpoint)"
+            self.ledger.end_run(run_id, status.value, self._counts(), message)
+            LOGGER.warning("harvest of %s %s: %s", self.source.name, status.value, message)
+            return RunReport(self.source.name, run_id, status, self.counts, message)
+        status, message = RunStatus.SUCCESS, None
+        if full and state.complete:
+            status, message = self._delete_missing(cycle)
+        self.ledger.save_state(
+            self.source.name,
+            watermark=started,
+            checkpoint={},
+            cycle_run_id=None,
+            held=status is RunStatus.HELD,
+            **({"last_full_listing": started} if full and state.complete else {}),
+        )
+        self.ledger.forget_cycles(self.source.name)
+        self.ledger.end_run(run_id, status.value, self._counts(), message)
+        return RunReport(self.source.name, run_id, status, self.counts, message)
+
+    def _counts(self) -> dict[str, int]:
+        return {outcome.value: self.counts[outcome.value] for outcome in Outcome}
+
+    def _harvest(self, harvester: Any, state: GatherState, cycle: int) -> None:
+        refs = harvester.gather(state)
+        with ThreadPoolExecutor(max_workers=self.harvest.parallel_fetches) as pool:
+            for batch in _batches(refs, BATCH):
+                for fetched in pool.map(lambda ref: _fetch(harvester, ref), batch):
+                    self._count(self._process(fetched))
+                self.ledger.mark_seen(self.source.name, cycle, [ref.identifier for ref in batch])
+                self.ledger.save_state(self.source.name, checkpoint=state.checkpoint)
+
+    def _count(self, outcome: Outcome) -> None:
+        self.counts[outcome.value] += 1
+        if self.on_record is not None:
+            self.on_record(outcome)
+
+    def _process(self, fetched: Fetch) -> Outcome:
+        ref = fetched.ref
+        prior = self.provenance.get(ref.identifier)
+        if ref.deleted:
+            return self._tombstone(ref.identifier, prior)
+        if fetched.error is not None:
+            return self._reject(ref.identifier, fetched.error.code, fetched.error.message, ref.url)
+        raw = fetched.raw
+        assert raw is not None
+        if raw.not_modified and prior is not None and not prior.deleted:
+            return Outcome.UNCHANGED
+        digest = hashlib.sha256(raw.payload).hexdigest()
+        validators = {**ref.validators, **raw.validators}
+        if prior is not None and not prior.deleted and prior.sha256 == digest:
+            if validators != prior.validators:
+                self.ledger.update_validators(self.source.name, ref.identifier, validators)
+            return Outcome.UNCHANGED
+        try:
+            rows = rows_of(
+                self.repository, parse_bytes(to_catalogue_document(raw.payload), source=ref.identifier)
+            )
+        except OdatisError as err:
+            return self._reject(ref.identifier, "unreadable", err.user_msg, ref.url)
+        if len(rows) != 1:
+            return self._reject(
+                ref.identifier, "not-one-record", f"{len(rows)} records in one payload", ref.url
+            )
+        row = rows[0]
+        try:
+            stored = store_row(self.repository, row, self.source.name)
+        except Exception as err:  # noqa: BLE001 - a database refusal is reported, the run goes on
+            return self._reject(ref.identifier, "not-stored", f"{type(err).__name__}: {err}", ref.url)
+        self.ledger.archive(digest, raw.payload, raw.media_type)
+        self.ledger.record_provenance(
+            {
+                "source": self.source.name,
+                "source_id": ref.identifier,
+                "record_id": row.identifier,
+                "source_url": raw.url or ref.url,
+                "fetched_at": ledger_tables.iso(ledger_tables.now()),
+                "validators": json.dumps(validators),
+                "sha256": digest,
+                "run_id": self.run_id,
+                "deleted": False,
+                "deleted_at": None,
+                "deleted_run_id": None,
+            }
+        )
+        self.provenance[ref.identifier] = Provenance(
+            self.source.name, ref.identifier, row.identifier, digest, validators, False
+        )
+        if prior is None or prior.deleted:
+            return Outcome.NEW
+        return Outcome.UNCHANGED if stored is StoreOutcome.UNCHANGED else Outcome.UPDATED
+
+    def _reject(self, source_id: str | None, code: str, reason: str, location: str | None) -> Outcome:
+        self.ledger.reject(self.run_id, self.source.name, source_id, code, reason, location)
+        return Outcome.REJECTED
+
+    def _tombstone(self, source_id: str, prior: Provenance | None) -> Outcome:
+        """Keep the record's provenance and payload, flagged deleted; hide it from search."""
+        if prior is None or prior.deleted:
+            return Outcome.UNCHANGED
+        self.ledger.mark_deleted(self.source.name, source_id, self.run_id)
+        self.provenance[source_id] = Provenance(
+            prior.source, prior.source_id, prior.record_id, prior.sha256, prior.validators, True
+        )
+        if prior.record_id and not self._published_elsewhere(prior.record_id):
+            self.repository.delete({"where": "identifier = :pvalue0", "values": [prior.record_id]})
+        return Outcome.DELETED
+
+    def _published_elsewhere(self, record_id: str) -> bool:
+        return bool(self.ledger.live_sources_of(record_id) - {self.source.name})
+
+    def _delete_missing(self, cycle: int) -> tuple[RunStatus, str | None]:
+        seen = self.ledger.seen_ids(self.source.name, cycle)
+        live = [key for key, entry in self.provenance.items() if not entry.deleted]
+        missing = [key for key in live if key not in seen]
+        if not missing:
+            return RunStatus.SUCCESS, None
+        share = len(missing) / len(live)
+        if share > self.harvest.max_delete_share and not self.allow_deletions:
+            allowed = f"{self.harvest.max_delete_share:.0%}"
+            return RunStatus.HELD, (
+                f"held: {len(missing)} of {len(live)} records ({share:.0%}) are gone from the source, more "
+                f"than the {allowed} allowed; nothing was deleted. Check the source, then run "
+                f"`odatis-csw harvest run {self.source.name} --allow-deletions` to apply them."
+            )
+        for key in missing:
+            self._count(self._tombstone(key, self.provenance[key]))
+        return RunStatus.SUCCESS, None
+
+
+def _fetch(harvester: Any, ref: RecordRef) -> Fetch:
+    if ref.deleted:
+        return Fetch(ref)
+    try:
+        return Fetch(ref, raw=harvester.fetch(ref))
+    except HarvestError as err:
+        return Fetch(ref, error=err)
+
+
+def _batches(refs: Iterator[RecordRef], size: int) -> Iterator[list[RecordRef]]:
+    while True:
+        batch = list(islice(refs, size))
+        if not batch:
+            return
+        yield batch
+
+
+def run_source(
+    settings: Settings,
+    registry: SourceRegistry,
+    source: Source,
+    *,
+    full: bool = False,
+    allow_deletions: bool = False,
+    on_record: Callable[[Outcome], None] | None = None,
+) -> RunReport:
+    """Harvest one source: the single code path of ``harvest run`` and ``harvest schedule``."""
+    return SourceRun(settings, registry, source, full or allow_deletions, allow_deletions, on_record).run()
+
+
+def reimport(settings: Settings) -> Counter[str]:
+    """Rebuild the catalogue rows of every live harvested record from the archive, offline."""
+    ledger = Ledger(settings.database)
+    repository: CatalogueRepository = open_repository(settings.database, settings.table)
+    counts: Counter[str] = Counter()
+    try:
+        for entry in ledger.live_records():
+            payload = ledger.payload(entry["sha256"])
+            if payload is None:
+                counts["missing-payload"] += 1
+                continue
+            try:
+                rows = rows_of(
+                    repository, parse_bytes(to_catalogue_document(payload), source=entry["source_id"])
+                )
+                outcome = store_row(repository, rows[0], entry["source"])
+            except (OdatisError, IndexError):
+                counts["rejected"] += 1
+                continue
+            counts[outcome.value] += 1
+    finally:
+        ledger.close()
+    return counts
