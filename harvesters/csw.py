@@ -24,6 +24,7 @@ usually costs nothing.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,6 +42,8 @@ from odatis_csw.harvest.sources import Source
 from odatis_csw.safexml import parse_bytes
 
 LOGGER = logging.getLogger(__name__)
+_LITERAL = re.compile(r"'(?:[^']|'')*'")
+_OR = re.compile(r"\bOR\b", re.IGNORECASE)
 
 GMD = "http://www.isotc211.org/2005/gmd"
 GMI = "http://www.isotc211.org/2005/gmi"
@@ -203,21 +206,17 @@ class CswHarvester:
         )
         try:
             return self._read_page(self.dialect.csw, "brief", start, since)
-        except SourceRefused as err:
-            raise SourceRefused(
-                f"GetRecords page at startPosition {start} refused ({failure.message}); "
-                f"identifiers-only listing refused too: {err.message}"
-            ) from err
-        except ProtocolViolation as err:
-            raise ProtocolViolation(
-                f"GetRecords page at startPosition {start} unusable ({failure.message}); "
-                f"identifiers-only listing unusable too: {err.message}"
-            ) from err
+        except (SourceRefused, ProtocolViolation) as err:
+            message = (
+                f"{self.url}: GetRecords page at startPosition {start} unusable, "
+                f"full records: {failure.message}; identifiers only: {err.message}"
+            )
+            raise type(err)(message) from err
 
     def _read_page(self, outputschema: str, element_set: str, start: int, since: str | None) -> Page:
         body = self._getrecords(outputschema, element_set, start, since)
         fetched = self.http.post(self.url, body)
-        where = f"{self.url}: GetRecords ({element_set}) at startPosition {start}"
+        where = f"GetRecords ({element_set}) at startPosition {start}"
         root = self._parse(fetched.content, where)
         results = root.find(f"{{{self.dialect.csw}}}SearchResults")
         if results is None:
@@ -247,7 +246,7 @@ class CswHarvester:
     def _brief_ref(self, record: etree._Element, where: str) -> RecordRef | None:
         identifier = _text(record, "dc:identifier")
         if not identifier:
-            LOGGER.warning("%s: a record without dc:identifier is skipped", where)
+            LOGGER.warning("%s: %s: a record without dc:identifier is skipped", self.url, where)
             return None
         return RecordRef(identifier, self._by_id_url(identifier))
 
@@ -271,7 +270,7 @@ class CswHarvester:
             if self.constraint:
                 cql = self.constraint
                 if since:
-                    cql = f"({cql}) AND {self.modified_queryable} >= '{since}'"
+                    cql = f"{_and_operand(cql)} AND {self.modified_queryable} >= '{since}'"
                 etree.SubElement(holder, f"{{{csw}}}CqlText").text = cql
             else:
                 filters = self.dialect.filters
@@ -372,6 +371,15 @@ def _datetime(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _and_operand(cql: str) -> str:
+    """``cql`` ready to be ANDed: in parentheses only when it has an OR outside its literals.
+
+    AND binds tighter than OR, and pycsw's CQL parser refuses parentheses: so they are only
+    added where the meaning needs them.
+    """
+    return f"({cql})" if _OR.search(_LITERAL.sub("''", cql)) else cql
 
 
 def _since(watermark: datetime) -> str:
