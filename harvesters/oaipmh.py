@@ -190,7 +190,8 @@ class OaiPmhHarvester:
         if "from" in listing or "until" in listing:
             state.complete = False
         pages = self._first_page(listing, state)
-        if pages is None:
+        if pages is None:  # noRecordsMatch: an empty listing
+            state.checkpoint = {}
             return
         seen: set[str] = set()
         for response in pages:
