@@ -18,6 +18,7 @@ from sqlalchemy.orm import create_session
 
 from odatis_csw.config import Settings
 from odatis_csw.engine import antimeridian
+from odatis_csw.engine.alternates import add_alternate_links
 from odatis_csw.store.repository import CatalogueRepository
 
 LOGGER = logging.getLogger(__name__)
@@ -498,9 +499,11 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
         return headers, status, self._fix_geometries(content)
 
     def _fix_geometries(self, content: Any) -> Any:
+        """Crossing boxes as published, and alternate links to the record's other forms."""
         if not isinstance(content, str):
             return content
-        return antimeridian.fix_feature_geometries(content, self._stored_geometries)
+        content = antimeridian.fix_feature_geometries(content, self._stored_geometries)
+        return add_alternate_links(content, self.config["server"]["url"].rstrip("/"))
 
     def _stored_geometries(self, ids: list[str]) -> dict[str, Any]:
         return {row.identifier: row.wkt_geometry for row in self.repository.query_ids(ids)}

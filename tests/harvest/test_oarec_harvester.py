@@ -61,7 +61,15 @@ class Relay:
         self._server.__exit__(*exc)
 
 
+def drop_alternates(relay: Relay, path: str, page: dict) -> None:
+    """A catalogue that publishes JSON records only (the nodes link each record to its ISO form)."""
+    for feature in page["features"]:
+        feature["links"] = [link for link in feature.get("links", []) if link.get("rel") != "alternate"]
+
+
 def add_iso_alternates(relay: Relay, path: str, page: dict) -> None:
+    """Replace the node's own alternates by ISO links served through the relay."""
+    drop_alternates(relay, path, page)
     for feature in page["features"]:
         href = f"{relay.url}/collections/metadata:main/items/{quote(feature['id'], safe=':')}?f=xml"
         feature["links"].append(
@@ -84,7 +92,7 @@ def other_node(make_catalogue):
 @pytest.mark.parametrize("prefer", ["iso", "json"])
 def test_pages_through_next_links_with_json_records_when_no_iso_alternate(paged_node, prefer):
     expected = iso_files("iso19139")
-    with Relay(paged_node.url) as relay:
+    with Relay(paged_node.url, drop_alternates) as relay:
         harvester = oarec(relay.url, page_size=5, prefer=prefer)
         state = GatherState(watermark=datetime(2100, 1, 1, tzinfo=UTC))
         refs = list(harvester.gather(state))
@@ -99,6 +107,17 @@ def test_pages_through_next_links_with_json_records_when_no_iso_alternate(paged_
         assert feature["id"] == ref.identifier and feature["type"] == "Feature"
         assert ref.url == f"{relay.url}/collections/metadata:main/items/{ref.identifier}"
         assert ref.modified is not None
+
+
+def test_fetches_the_iso_alternates_a_node_publishes(other_node):
+    expected = iso_files("iso19115-2")
+    harvester = oarec(other_node.url, page_size=2)
+    refs = list(harvester.gather(GatherState()))
+    assert sorted(identifiers(refs)) == sorted(expected)
+    for ref in refs:
+        raw = harvester.fetch(ref)
+        assert raw.media_type == "application/xml"
+        assert etree.fromstring(raw.payload).findtext(".//{http://www.isotc211.org/2005/gco}CharacterString")
 
 
 def test_fetches_iso_alternates_when_present(other_node):

@@ -1,0 +1,52 @@
+"""Typed ``alternate`` links from each OGC API record to its other forms (ISO 19139, HTML)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote, urlencode
+
+GMD = "http://www.isotc211.org/2005/gmd"
+
+
+def alternate_links(base_url: str, identifier: str) -> list[dict[str, str]]:
+    """The record as ISO 19139 (CSW GetRecordById) and as an HTML page."""
+    iso = urlencode(
+        {
+            "service": "CSW",
+            "version": "2.0.2",
+            "request": "GetRecordById",
+            "id": identifier,
+            "outputschema": GMD,
+            "elementsetname": "full",
+        }
+    )
+    item = f"{base_url}/collections/metadata:main/items/{quote(identifier, safe='')}"
+    return [
+        {
+            "rel": "alternate",
+            "type": "application/xml",
+            "title": "ISO 19139 (gmd:MD_Metadata)",
+            "href": f"{base_url}/csw?{iso}",
+        },
+        {"rel": "alternate", "type": "text/html", "title": "HTML page", "href": f"{item}?f=html"},
+    ]
+
+
+def add_alternate_links(content: str, base_url: str) -> str:
+    """Add the alternate links to every record of an OGC API JSON answer (items or item)."""
+    try:
+        document = json.loads(content)
+    except (TypeError, ValueError):
+        return content
+    if not isinstance(document, dict):
+        return content
+    features = document.get("features", [document] if document.get("type") == "Feature" else [])
+    for feature in features:
+        if isinstance(feature, dict) and isinstance(feature.get("id"), str):
+            links: list[Any] = feature.setdefault("links", [])
+            present = {(link.get("rel"), link.get("type")) for link in links if isinstance(link, dict)}
+            for link in alternate_links(base_url, feature["id"]):
+                if (link["rel"], link["type"]) not in present:
+                    links.append(link)
+    return json.dumps(document, default=list) if features else content
