@@ -57,6 +57,12 @@ class Fetched:
         return found
 
 
+def _excerpt(fetched: Fetched, limit: int = 300) -> str:
+    """The start of an error body (an OWS exception report says why), on one line."""
+    text = " ".join(fetched.content[: limit * 4].decode("utf-8", "replace").split())
+    return f": {text[:limit]}" if text else ""
+
+
 def check_url(url: str) -> None:
     """Only http and https: no file://, ftp://, gopher://..."""
     scheme = urlsplit(url).scheme.lower()
@@ -109,7 +115,9 @@ class HttpClient:
             else:
                 if fetched.status not in RETRIED_STATUS or attempt >= self.settings.retries:
                     if fetched.status >= 400:
-                        raise SourceRefused(f"{method} {fetched.url}: HTTP {fetched.status}")
+                        raise SourceRefused(
+                            f"{method} {fetched.url}: HTTP {fetched.status}{_excerpt(fetched)}"
+                        )
                     return fetched
             self._sleep(self.settings.backoff * (2**attempt))
             attempt += 1

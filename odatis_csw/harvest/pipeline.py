@@ -257,6 +257,11 @@ class SourceRun:
         return RunStatus.SUCCESS, None
 
 
+def fallback_identifier(source: str, source_id: str) -> str:
+    """A stable identifier for a record whose document names none."""
+    return f"urn:odatis:{source}:{source_id}"
+
+
 def _fetch(harvester: Any, ref: RecordRef) -> Fetch:
     if ref.deleted:
         return Fetch(ref)

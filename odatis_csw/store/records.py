@@ -62,8 +62,14 @@ def record_elements(root: etree._Element) -> Iterator[etree._Element]:
     )
 
 
-def to_row(context: Any, repository: Any, element: etree._Element) -> Any:
-    """Parse one record element into a pycsw row; raise UnsupportedRecordError if unusable."""
+def to_row(
+    context: Any, repository: Any, element: etree._Element, fallback_identifier: str | None = None
+) -> Any:
+    """Parse one record element into a pycsw row; raise UnsupportedRecordError if unusable.
+
+    ``fallback_identifier`` names a record whose document has none (ncISO records often
+    have ``fileIdentifier nilReason="missing"``); the harvester derives it from the source.
+    """
     name = dialect(element) or "record"
     canonical = etree.fromstring(etree.tostring(element), safe_parser())
     work = parse_copy(canonical)
@@ -79,6 +85,8 @@ def to_row(context: Any, repository: Any, element: etree._Element) -> Any:
     except Exception as err:  # noqa: BLE001 - the engine raises bare exceptions
         raise UnsupportedRecordError(f"{name} record not understood: {type(err).__name__}: {err}") from err
     row = rows[0]
+    if not row.identifier and fallback_identifier:
+        row.identifier = fallback_identifier
     if not row.identifier:
         raise UnsupportedRecordError(f"{name} record has no identifier (fileIdentifier / dc:identifier)")
     row.xml = etree.tostring(canonical, encoding="unicode")
