@@ -142,16 +142,25 @@ def serve_command(ctx: click.Context, host: str, port: int, workers: int) -> Non
 @click.option("--no-serve", is_flag=True, help="Build the demo catalogue and stop.")
 @click.pass_context
 def demo(ctx: click.Context, host: str, port: int, workers: int, no_serve: bool) -> None:
-    """Build a fresh embedded catalogue of sample ODATIS records and serve it."""
-    from odatis_csw.demo import prepare_demo
+    """Harvest a small local federation of ODATIS data centres into a fresh hub, and serve it."""
+    from odatis_csw.demo import federation, prepare_demo
 
     os.environ.setdefault("ODATIS_CSW_URL", f"http://{host}:{port}")
-    settings = _settings(ctx)
-    demo_settings = prepare_demo(settings)
-    summary = run_load(demo_settings, (demo_settings.data_dir / "samples",))
-    _print_summary(summary)
+    hub = prepare_demo(_settings(ctx))
+    setup_repository(hub.database, hub.table)
+    click.echo(f"demo federation and hub in {hub.data_dir}", err=True)
+    with federation(hub) as sources:
+        for source in sources:
+            click.echo(
+                f"{source['name']}: {source['title']} ({source['protocol']} {source['url']})", err=True
+            )
+        reports = _harvest_sources(
+            hub, _registry(hub).select([], every=True), full=True, allow_deletions=False
+        )
+    if any(getattr(r.status, "value", r.status) != "success" for r in reports):
+        raise click.ClickException("the demo harvest did not complete: see the lines above")
     if not no_serve:
-        _serve(demo_settings, host, port, workers)
+        _serve(hub, host, port, workers)
 
 
 @main.group()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -63,8 +64,22 @@ def summary(result: subprocess.CompletedProcess[str]) -> tuple[int, int, int, in
 def test_validate_the_project_configuration():
     result = validate(REPO / "pycsw.yml")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"{(REPO / 'pycsw.yml').resolve()}: valid"
+    assert result.stdout.splitlines() == [
+        f"{(REPO / 'pycsw.yml').resolve()}: valid",
+        f"{(REPO / 'sources.yml').resolve()}: valid (6 sources)",
+    ]
     assert result.stderr == ""
+
+
+def test_validate_names_a_bad_source(tmp_path):
+    shutil.copy(REPO / "pycsw.yml", tmp_path / "pycsw.yml")
+    sources = yaml.safe_load((REPO / "sources.yml").read_text(encoding="utf-8"))
+    sources["sources"][0]["protocol"] = "gopher"
+    sources["sources"][1]["options"] = {"metadata_prefix": 7}
+    (tmp_path / "sources.yml").write_text(yaml.safe_dump(sources), encoding="utf-8")
+    result = validate(tmp_path / "pycsw.yml")
+    assert result.returncode != 0
+    assert "source 'sextant': unknown protocol 'gopher'" in result.stderr
 
 
 def test_validate_unknown_key_names_it_and_the_allowed_keys(tmp_path):
@@ -399,7 +414,7 @@ def sample_record_count() -> int:
         "{http://www.opengis.net/cat/csw/3.0}Record",
     }
     total = 0
-    for path in sorted(SAMPLES.glob("*.xml")):
+    for path in sorted(SAMPLES.rglob("*.xml")):
         root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
         if root.tag in roots:
             total += 1
@@ -409,26 +424,44 @@ def sample_record_count() -> int:
     return total
 
 
-def test_demo_builds_a_catalogue_of_all_samples(tmp_path):
+def demo_runs(result: subprocess.CompletedProcess[str]) -> dict[str, dict]:
+    """The structured harvest line of each demo data centre."""
+    runs = {}
+    for line in result.stderr.splitlines():
+        if line.startswith('{"event": "harvest-run"'):
+            entry = json.loads(line)
+            runs[entry["source"]] = entry
+    return runs
+
+
+def test_demo_harvests_a_local_federation_of_all_samples(tmp_path):
     folder = tmp_path / "demo-site"
     folder.mkdir()
     shutil.copy(REPO / "pycsw.yml", folder / "pycsw.yml")
     expected = sample_record_count()
-    assert expected >= len(list(SAMPLES.glob("*.xml")))
+    assert expected >= len(list(SAMPLES.rglob("*.xml")))
 
     result = run("demo", "--no-serve", cwd=folder)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert summary(result) == (expected, 0, 0, 0), result.stdout + result.stderr
-    assert not REJECTED.findall(result.stdout + result.stderr)
+    runs = demo_runs(result)
+    assert set(runs) == {"sextant", "seadatanet", "coriolis"}, result.stderr
+    assert {
+        entry["protocol"]
+        for entry in yaml.safe_load((folder / "data" / "demo" / "sources.yml").read_text())["sources"]
+    } == {"csw", "oaipmh", "waf"}
+    assert all(entry["status"] == "success" and entry["rejected"] == 0 for entry in runs.values()), runs
+    assert sum(entry["new"] for entry in runs.values()) == expected
 
     database = folder / "data" / "demo" / "odatis-demo.db"
     assert database.is_file(), sorted(str(p) for p in folder.rglob("*"))
     with sqlite3.connect(database) as connection:
-        rows = connection.execute("SELECT identifier, title FROM records").fetchall()
-    assert len(rows) == expected
-    assert all(identifier and title for identifier, title in rows), rows
+        rows = connection.execute("SELECT identifier, title, mdsource FROM records").fetchall()
+        provenance = connection.execute("SELECT COUNT(*) FROM harvest_records").fetchone()[0]
+    assert len(rows) == expected == provenance
+    assert all(identifier and title for identifier, title, _ in rows), rows
+    assert {source for _, _, source in rows} == {"sextant", "seadatanet", "coriolis"}
     assert not (folder / "data" / "odatis.db").exists(), "the demo touched the configured repository"
 
     again = run("demo", "--no-serve", cwd=folder)
     assert again.returncode == 0, again.stderr
-    assert summary(again) == (expected, 0, 0, 0), "the demo catalogue is not rebuilt afresh"
+    assert sum(entry["new"] for entry in demo_runs(again).values()) == expected, "not rebuilt afresh"
