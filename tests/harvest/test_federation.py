@@ -18,7 +18,16 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA, RECORDS
-from tests.harvest.helpers import csw_ids, execute, query, run_line, source, static_server, write_sources
+from tests.harvest.helpers import (
+    csw_ids,
+    execute,
+    query,
+    run_line,
+    silent_server,
+    source,
+    static_server,
+    write_sources,
+)
 
 WAF_SITE = DATA / "waf" / "site"
 
@@ -169,10 +178,18 @@ def test_a_record_deleted_at_its_node_becomes_a_tombstone(pair):
     assert deleted
 
 
-@pytest.mark.parametrize("failure", ["down", "http-500", "truncated"])
+@pytest.mark.parametrize("failure", ["down", "http-500", "truncated", "timeout"])
 def test_a_failing_node_leaves_the_catalogue_as_it_was(pair, tmp_path, failure):
     node, hub, _ = pair
     before = query(hub, "SELECT identifier, insert_date, xml FROM records ORDER BY identifier")
+    if failure == "timeout":
+        with silent_server() as hung:
+            write_sources(hub, [source("node", "csw", f"{hung}/csw", page_size=2)], timeout=1)
+            result = hub.cli("harvest", "run", "node", "--full", check=False)
+        line = run_line(result, "node")
+        assert line["status"] == "failed" and "unreachable" in result.stderr and "Timeout" in result.stderr
+        assert query(hub, "SELECT identifier, insert_date, xml FROM records ORDER BY identifier") == before
+        return
     if failure == "down":
         node.stop()
         url = f"{node.url}/csw"

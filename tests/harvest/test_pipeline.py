@@ -6,60 +6,18 @@ import shutil
 from pathlib import Path
 
 import pytest
-import requests
-import yaml
 from sqlalchemy import create_engine, text
 
 from tests.conftest import RECORDS
-
-
-def write_sources(catalogue, folder: Path, **harvest: object) -> None:
-    document = {
-        "harvest": {"max_delete_share": 0.5, **harvest},
-        "sources": [
-            {
-                "name": "folder",
-                "title": "Local folder of ISO records",
-                "centre": {"name": "Ifremer", "edmo": 486},
-                "protocol": "local",
-                "url": str(folder),
-                "schedule": "daily",
-            }
-        ],
-    }
-    (catalogue.config.parent / "sources.yml").write_text(yaml.safe_dump(document), encoding="utf-8")
-
-
-def query(catalogue, sql: str) -> list[tuple]:
-    engine = create_engine(catalogue.database)
-    try:
-        with engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(text(sql))]
-    finally:
-        engine.dispose()
+from tests.harvest.helpers import csw_ids, query, run_line, source, write_sources
 
 
 def run_id_of(result) -> int:
-    for line in (result.stdout + result.stderr).splitlines():
-        if '"run": ' in line:
-            return int(line.split('"run": ')[1].split(",")[0])
-    raise AssertionError(result.stdout + result.stderr)
+    return int(run_line(result, "folder")["run"])
 
 
 def csw_hits(catalogue) -> int:
-    answer = requests.get(
-        f"{catalogue.url}/csw",
-        timeout=30,
-        params={
-            "service": "CSW",
-            "version": "2.0.2",
-            "request": "GetRecords",
-            "typenames": "csw:Record",
-            "resulttype": "hits",
-            "elementsetname": "brief",
-        },
-    )
-    return int(answer.text.split('numberOfRecordsMatched="')[1].split('"')[0])
+    return len(csw_ids(catalogue))
 
 
 @pytest.fixture
@@ -72,7 +30,7 @@ def source_folder(tmp_path) -> Path:
 @pytest.fixture
 def hub(make_catalogue, source_folder, request):
     catalogue = make_catalogue(f"hub{abs(hash(request.node.name)) % 10**6}")
-    write_sources(catalogue, source_folder)
+    write_sources(catalogue, [source("folder", "local", str(source_folder))], retries=3, timeout=30)
     return catalogue
 
 
