@@ -181,10 +181,12 @@ class SourceRun:
             if validators != prior.validators:
                 self.ledger.update_validators(self.source.name, ref.identifier, validators)
             return Outcome.UNCHANGED
+        if not raw.payload.lstrip().startswith(b"<"):
+            reason = f"{raw.media_type} records are not read yet; ask the source for its ISO 19139 form"
+            return self._reject(ref.identifier, "unsupported-format", reason, ref.url)
         try:
-            rows = rows_of(
-                self.repository, parse_bytes(to_catalogue_document(raw.payload), source=ref.identifier)
-            )
+            document = parse_bytes(to_catalogue_document(raw.payload), source=ref.identifier)
+            rows = rows_of(self.repository, document, fallback_identifier(self.source.name, ref.identifier))
         except OdatisError as err:
             return self._reject(ref.identifier, "unreadable", err.user_msg, ref.url)
         if len(rows) != 1:
@@ -304,9 +306,8 @@ def reimport(settings: Settings) -> Counter[str]:
                 counts["missing-payload"] += 1
                 continue
             try:
-                rows = rows_of(
-                    repository, parse_bytes(to_catalogue_document(payload), source=entry["source_id"])
-                )
+                document = parse_bytes(to_catalogue_document(payload), source=entry["source_id"])
+                rows = rows_of(repository, document, fallback_identifier(entry["source"], entry["source_id"]))
                 outcome = store_row(repository, rows[0], entry["source"])
             except (OdatisError, IndexError):
                 counts["rejected"] += 1

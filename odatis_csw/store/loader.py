@@ -71,10 +71,15 @@ def load_file(repository: CatalogueRepository, path: Path, max_bytes: int) -> li
     return [_store(repository, path, row) for row in rows]
 
 
-def rows_of(repository: CatalogueRepository, tree: etree._ElementTree) -> list[Any]:
-    """The repository rows of a parsed document, repaired (raises OdatisError if unusable)."""
+def rows_of(
+    repository: CatalogueRepository, tree: etree._ElementTree, fallback_identifier: str | None = None
+) -> list[Any]:
+    """The repository rows of a parsed document, repaired (raises OdatisError if unusable).
+
+    ``fallback_identifier`` names a record whose document has none.
+    """
     return [
-        normalise_row(to_row(repository.context, repository, element))
+        normalise_row(to_row(repository.context, repository, element, fallback_identifier))
         for element in record_elements(tree.getroot())
     ]
 
