@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,25 @@ def test_boxes_crossing_the_antimeridian_are_split(wkt, expected_parts):
         assert geometry.intersects(shapely_wkt.loads("POINT(175 -15)"))
         assert geometry.intersects(shapely_wkt.loads("POINT(-175 -15)"))
         assert not geometry.intersects(shapely_wkt.loads("POINT(0 -15)"))
+
+
+def test_an_updated_record_keeps_nothing_its_new_version_lost(repository, tmp_path):
+    """Fields absent from the new version (keywords, links, box) are not kept from the old one."""
+    original = (
+        Path(__file__).parent / "data" / "records" / "iso19139" / "owslib__iso_keywords_anchor.xml"
+    ).read_text(encoding="utf-8")
+    first = tmp_path / "v1.xml"
+    first.write_text(original, encoding="utf-8")
+    [loaded] = load_file(repository, first, MAX)
+    [before] = repository.query_ids([loaded.identifier])
+    assert before.keywords and before.wkt_geometry
+    stripped = re.sub(r"<gmd:descriptiveKeywords>.*?</gmd:descriptiveKeywords>", "", original, flags=re.S)
+    stripped = re.sub(r"<gmd:geographicElement>.*?</gmd:geographicElement>", "", stripped, flags=re.S)
+    second = tmp_path / "v2.xml"
+    second.write_text(stripped, encoding="utf-8")
+    [updated] = load_file(repository, second, MAX)
+    assert updated.outcome is Outcome.UPDATED
+    repository.session.expunge_all()
+    [after] = repository.query_ids([loaded.identifier])
+    assert not after.keywords
+    assert after.wkt_geometry is None

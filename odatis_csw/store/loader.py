@@ -94,6 +94,11 @@ def store_row(repository: CatalogueRepository, row: Any, source: str = "local") 
     if not existing:
         repository.insert(row, source, row.insert_date)
         return Outcome.LOADED
+    # the engine updates only the columns its parser set: clear the others, or a field the
+    # new version no longer has (keywords, links, a box) would survive from the old one
+    for column in repository.dataset.__table__.columns:
+        if column.name not in row.__dict__:
+            setattr(row, column.name, None)
     repository.update(row)
     return Outcome.UPDATED
 
