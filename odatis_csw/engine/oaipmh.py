@@ -5,6 +5,11 @@ beside it (so ``verb=ListRecords&resumptionToken=T`` answers ``badArgument``), f
 ``from``/``until``/``set`` on later pages, ignores ``set`` and miscounts ``cursor``.
 Here the token carries the whole selective-harvest state, pages are ordered by
 identifier, ``set`` filters, and ``cursor``/``completeListSize`` follow OAI-PMH 2.0 §3.5.
+
+Harvested records deleted at their source are reported as deleted records (§2.5.1,
+``deletedRecord`` persistent): GetRecord answers their header with ``status="deleted"``,
+and ListRecords/ListIdentifiers list them after the live records, in pages of the
+server's ``maxrecords`` that the token marks with ``deleted`` (an offset in that part).
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from typing import Any
 from lxml import etree
 from pycsw import oaipmh
 from pycsw.core import util
+
+from odatis_csw.engine.oai_deleted import Tombstones, Window, window
 
 PAGED_VERBS = ("ListRecords", "ListIdentifiers")
 #: Arguments a token carries from the first page to the next ones.
@@ -43,13 +50,17 @@ def decode_token(token: str) -> dict[str, Any]:
         raise TokenError(token) from err
     if (
         not isinstance(state, dict)
-        or not isinstance(state.get("cursor"), int)
-        or state["cursor"] < 0
+        or not _count(state.get("cursor"))
+        or ("deleted" in state and not _count(state["deleted"]))
         or "metadataprefix" not in state
-        or set(state) - {*CARRIED, "cursor"}
+        or set(state) - {*CARRIED, "cursor", "deleted"}
     ):
         raise TokenError(token)
     return state
+
+
+def _count(value: Any) -> bool:
+    return type(value) is int and value >= 0
 
 
 @dataclass
@@ -78,6 +89,9 @@ class PagingOAIPMH(oaipmh.OAIPMH):  # type: ignore[misc]
         state = self.page.state
         translated = dict(super().request({"verb": verb, "mode": "oaipmh", **_carried(state, "set")}))
         translated["startposition"] = state["cursor"] + 1
+        if "deleted" in state:  # past the live records: fetch none of them
+            translated["startposition"] = 1
+            translated["maxrecords"] = 0
         translated["sortby"] = "dc:identifier:A"
         if "set" in state:
             set_filter = f"dc:type = '{self.metadata_sets[state['set']][1]}'"
@@ -114,8 +128,17 @@ class PagingOAIPMH(oaipmh.OAIPMH):  # type: ignore[misc]
 
     def _response(self, response: Any, kvp: dict[str, str], repository: Any, server_url: str) -> Any:
         page = self.page
-        if kvp.get("verb") not in PAGED_VERBS or page is None:
-            return super().response(response, kvp, repository, server_url)
+        verb = kvp.get("verb")
+        if verb not in PAGED_VERBS or page is None:
+            identifier = kvp.get("identifier")
+            node = super().response(response, kvp, repository, server_url)
+            if verb in ("Identify", "GetRecord"):
+                tombstones = Tombstones.of(repository)
+                if tombstones is not None and verb == "Identify":
+                    self._declare_deletions(node, tombstones)
+                elif tombstones is not None and identifier:
+                    self._add_deleted_record(node, tombstones, identifier)
+            return node
         if page.error is not None or page.state is None:
             node = super().response(response, {}, repository, server_url)
             for error in node.findall(self._path("oai:error")):
@@ -124,29 +147,120 @@ class PagingOAIPMH(oaipmh.OAIPMH):  # type: ignore[misc]
             code, text = page.error or ("badArgument", "bad request")
             self._add_error(node, code, text)
             return node
-        inner = {"verb": kvp["verb"], "mode": "oaipmh", **_carried(page.state)}
+        state = page.state
+        inner = {"verb": verb, "mode": "oaipmh", **_carried(state)}
         node = super().response(response, inner, repository, server_url)
         self._echo_request(node, kvp)
-        verb_node = node.find(self._path(f"oai:{kvp['verb']}"))
+        verb_node = node.find(self._path(f"oai:{verb}"))
         if verb_node is None:  # the engine answered with an error already
             return node
         for stale in verb_node.findall(self._path("oai:resumptionToken")):
             verb_node.remove(stale)
         matched = int(response.xpath("//@numberOfRecordsMatched")[0])
         next_record = int(response.xpath("//@nextRecord")[0])
+        returned = int(response.xpath("//@numberOfRecordsReturned")[0])
+        cursor = state["cursor"]
+        deleted = _deleted_part(repository, state)
+        if "deleted" in state:
+            return self._deleted_page(node, verb_node, state, deleted, listed=cursor, offset=state["deleted"])
+        if deleted is None or deleted.total == 0:
+            return self._live_only(node, verb_node, state, matched, next_record)
+        if returned == 0:  # no live record (left) in this list: its deleted part starts here
+            return self._deleted_page(node, verb_node, state, deleted, listed=cursor, offset=0)
+        token = etree.SubElement(
+            verb_node,
+            self._path("oai:resumptionToken"),
+            completeListSize=str(matched + deleted.total),
+            cursor=str(cursor),
+        )
+        if next_record > 0:
+            token.text = encode_token({**state, "cursor": next_record - 1})
+        else:  # the live records end here; the deleted ones follow
+            token.text = encode_token({**state, "cursor": cursor + returned, "deleted": 0})
+        return node
+
+    def _live_only(
+        self, node: Any, verb_node: Any, state: dict[str, Any], matched: int, next_record: int
+    ) -> Any:
+        """A page of a list without deleted records."""
         if matched == 0:
             node.remove(verb_node)
             self._add_error(node, "noRecordsMatch", "no record matches the request")
             return node
-        cursor = page.state["cursor"]
+        cursor = state["cursor"]
         if cursor == 0 and next_record == 0:
             return node  # one complete page: no token
         token = etree.SubElement(
             verb_node, self._path("oai:resumptionToken"), completeListSize=str(matched), cursor=str(cursor)
         )
         if next_record > 0:
-            token.text = encode_token({**page.state, "cursor": next_record - 1})
+            token.text = encode_token({**state, "cursor": next_record - 1})
         return node
+
+    def _deleted_page(
+        self,
+        node: Any,
+        verb_node: Any,
+        state: dict[str, Any],
+        deleted: DeletedPart | None,
+        listed: int,
+        offset: int,
+    ) -> Any:
+        """A page of deleted records from ``offset``, after ``listed`` live ones."""
+        rows = deleted.tombstones.page(deleted.bounds, offset, self._page_size()) if deleted else []
+        if deleted is None or not rows:
+            node.remove(verb_node)
+            self._add_error(node, "noRecordsMatch", "no record matches the request")
+            return node
+        for identifier, datestamp in rows:
+            if verb_node.tag == self._path("oai:ListIdentifiers"):
+                self._add_deleted_header(verb_node, identifier, datestamp)
+            else:
+                record = etree.SubElement(verb_node, self._path("oai:record"))
+                self._add_deleted_header(record, identifier, datestamp)
+        end = offset + len(rows)
+        if listed == 0 and offset == 0 and end >= deleted.total:
+            return node  # one complete page: no token
+        token = etree.SubElement(
+            verb_node,
+            self._path("oai:resumptionToken"),
+            completeListSize=str(listed + deleted.total),
+            cursor=str(listed + offset),
+        )
+        if end < deleted.total:
+            token.text = encode_token({**state, "cursor": listed, "deleted": end})
+        return node
+
+    def _page_size(self) -> int:
+        """The engine's page size (pycsw: ``server.maxrecords``, 10 when unset)."""
+        configured = int(self.config["server"].get("maxrecords", -1))
+        return max(configured, 1) if configured > -1 else 10
+
+    def _add_deleted_header(self, parent: Any, identifier: str, datestamp: str) -> None:
+        header = etree.SubElement(parent, self._path("oai:header"), status="deleted")
+        etree.SubElement(header, self._path("oai:identifier")).text = identifier
+        etree.SubElement(header, self._path("oai:datestamp")).text = datestamp
+
+    def _add_deleted_record(self, node: Any, tombstones: Tombstones, identifier: str) -> None:
+        """GetRecord of a deleted record: its header, status deleted, and no metadata."""
+        verb_node = node.find(self._path("oai:GetRecord"))
+        if verb_node is None or len(verb_node):
+            return  # an error, or a live record
+        datestamp = tombstones.datestamp(identifier)
+        if datestamp is not None:
+            record = etree.SubElement(verb_node, self._path("oai:record"))
+            self._add_deleted_header(record, identifier, datestamp)
+
+    def _declare_deletions(self, node: Any, tombstones: Tombstones) -> None:
+        """Identify: deletions are kept with no time limit; the earliest datestamp counts them."""
+        identify = node.find(self._path("oai:Identify"))
+        if identify is None:
+            return
+        identify.find(self._path("oai:deletedRecord")).text = "persistent"
+        earliest = tombstones.earliest()
+        stamp = identify.find(self._path("oai:earliestDatestamp"))
+        if earliest is not None and (not stamp.text or earliest < stamp.text):
+            stamp.text = earliest
 
     def _path(self, path: str) -> str:
         return str(util.nspath_eval(path, self.namespaces))
@@ -160,6 +274,23 @@ class PagingOAIPMH(oaipmh.OAIPMH):  # type: ignore[misc]
 
     def _add_error(self, node: Any, code: str, text: str) -> None:
         etree.SubElement(node, self._path("oai:error"), code=code).text = text
+
+
+@dataclass
+class DeletedPart:
+    """The deleted records a listing selects."""
+
+    tombstones: Tombstones
+    bounds: Window
+    total: int
+
+
+def _deleted_part(repository: Any, state: dict[str, Any]) -> DeletedPart | None:
+    bounds = window(state)
+    tombstones = Tombstones.of(repository) if bounds is not None else None
+    if bounds is None or tombstones is None:
+        return None
+    return DeletedPart(tombstones, bounds, tombstones.count(bounds))
 
 
 def _carried(arguments: dict[str, Any], *excluded: str) -> dict[str, Any]:
