@@ -26,7 +26,11 @@ ISO2005 = {
 MDB1 = "http://standards.iso.org/iso/19115/-3/mdb/1.0"
 MDB2 = "http://standards.iso.org/iso/19115/-3/mdb/2.0"
 ISO_TYPE = f"{{{GCO}}}isoType"
-GML_NAMESPACES = ("http://www.opengis.net/gml", "http://www.opengis.net/gml/3.2")
+GEX = "http://standards.iso.org/iso/19115/-3/gex/1.0"
+GML = "http://www.opengis.net/gml"
+GML32 = "http://www.opengis.net/gml/3.2"
+DC = "http://purl.org/dc/elements/1.1/"
+GML_NAMESPACES = (GML, GML32)
 
 #: Namespace URIs some publishers write with https (the ERDDAP ISO template): exact list only.
 HTTPS_TYPOS = {uri.replace("http://", "https://"): uri for uri in ISO2005} | {
@@ -135,14 +139,30 @@ def _acquisition_without_platform(work: etree._Element) -> None:
 
 def _boxes_first(work: etree._Element) -> None:
     """OWSLib reads the first geographic element only; put bounding boxes before polygons."""
-    for extent in work.iter(f"{{{GMD}}}EX_Extent"):
-        elements = extent.findall(f"{{{GMD}}}geographicElement")
-        boxes = [g for g in elements if g.find(f"{{{GMD}}}EX_GeographicBoundingBox") is not None]
-        if boxes and elements[0] is not boxes[0]:
-            first = list(extent).index(elements[0])
-            for box in reversed(boxes):
-                extent.remove(box)
-                extent.insert(first, box)
+    for extent_ns in (GMD, GEX):
+        for extent in work.iter(f"{{{extent_ns}}}EX_Extent"):
+            elements = extent.findall(f"{{{extent_ns}}}geographicElement")
+            boxes = [g for g in elements if g.find(f"{{{extent_ns}}}EX_GeographicBoundingBox") is not None]
+            if boxes and elements[0] is not boxes[0]:
+                first = list(extent).index(elements[0])
+                for box in reversed(boxes):
+                    extent.remove(box)
+                    extent.insert(first, box)
+
+
+def _gml32_time_in_19115_3(work: etree._Element) -> None:
+    """ISO 19115-3 writes time periods in GML 3.2; the engine's reader looks for GML 3.1."""
+    if not any(namespace(child.tag) == MDB2 for child in work if isinstance(child.tag, str)):
+        return  # not mdb 2.0 (an mdb 1.0 document keeps its children in 1.0): OWSLib reads GML 3.2 there
+    for element in work.iter(f"{{{GML32}}}*"):
+        element.tag = f"{{{GML}}}{_local(element.tag)}"
+
+
+def _empty_dc_subjects(work: etree._Element) -> None:
+    """One empty ``dc:subject`` makes the engine drop every keyword of the record."""
+    for subject in work.findall(f"{{{DC}}}subject"):
+        if not (subject.text or "").strip():
+            work.remove(subject)
 
 
 def _time_instant_edges(work: etree._Element) -> None:
@@ -186,9 +206,11 @@ PARSE_COPY_STEPS: tuple[Callable[[etree._Element], None], ...] = (
     _blank_service_type,
     _acquisition_without_platform,
     _boxes_first,
+    _gml32_time_in_19115_3,
     _time_instant_edges,
     _gmx_scope_code,
     _code_elements_as_text,
+    _empty_dc_subjects,
 )
 
 
