@@ -576,7 +576,7 @@ KVP_CASES: dict[str, tuple[dict[str, str], str, str | None]] = {
 
 
 #: Exception locators of CSW 3.0 KVP filters, left to the conformance issue (5).
-KVP_LOCATOR_GAPS = {("filter-not-xml", "3.0.0"), ("filter-unknown-property", "3.0.0")}
+KVP_LOCATOR_GAPS: set[tuple[str, str]] = set()
 
 
 @pytest.mark.parametrize(
@@ -677,7 +677,6 @@ FILTERS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="issue 5: the engine reports bad POST filters with locator 'service'")
 @pytest.mark.parametrize("version", ["2.0.2", "3.0.0"])
 @pytest.mark.parametrize("case", ["unknown-property", "comparison-without-property", "unknown-operator"])
 def test_csw_post_bad_filter(bad_cat, unchanged, version, case):

@@ -11,8 +11,9 @@ from pycsw import opensearch, server
 from pycsw.ogc.csw import csw2, csw3
 
 from odatis_csw.config import Settings
-from odatis_csw.engine import antimeridian, kvp
+from odatis_csw.engine import antimeridian, csw_filters, kvp
 from odatis_csw.engine.csw3 import CatalogueCsw3
+from odatis_csw.engine.csw_iface import CatalogueCsw2
 from odatis_csw.engine.oaipmh import PagingOAIPMH
 from odatis_csw.engine.outputschemas import SAFE_OUTPUT_SCHEMAS
 from odatis_csw.safexml import safe_parser
@@ -50,6 +51,8 @@ class CatalogueCsw(server.Csw):  # type: ignore[misc]
         # pycsw sets its ORM flavour only for its default repository; ours is SQLAlchemy too,
         # and filters are translated with SQLAlchemy bind parameters only when told so.
         self.orm = "sqlalchemy"
+        #: text of a bad POST constraint the engine reported under another locator
+        self.constraint_problem: str | None = None
         self.context.response_codes = dict(OWS_EXCEPTION_STATUS)
         if type(self.iface) is csw3.Csw3:  # dispatch() swaps it only for CSW 2.0.2
             self.iface = CatalogueCsw3(server_csw=self)
@@ -58,7 +61,12 @@ class CatalogueCsw(server.Csw):  # type: ignore[misc]
                 self.outputschemas[namespace] = schema
 
     def _gen_manager(self) -> None:
-        """Never advertise nor enable CSW-T Transaction and Harvest."""
+        """Never advertise nor enable CSW-T Transaction and Harvest.
+
+        The engine calls this right after choosing the CSW 2.0.2 interface: ours replaces it.
+        """
+        if type(self.iface) is csw2.Csw2:
+            self.iface = CatalogueCsw2(server_csw=self)
         self.manager = False
         for name, constraint in self.context.model.get("constraints", {}).items():
             if any(marker in name for marker in WRITE_CONFORMANCE):
@@ -78,10 +86,12 @@ class CatalogueCsw(server.Csw):  # type: ignore[misc]
                 return refusal
         try:
             if self.requesttype == "POST":
-                self._hide_csw202_namespace_in_csw30_request()
+                self._rewrite_post_filters()
                 if b"BBOX" in self.request:
                     self._split_post_boxes()
+                self._hide_csw202_namespace_in_csw30_request()
             elif self.requesttype == "GET":
+                self._rewrite_kvp_filters()
                 self._split_kvp_boxes()
         except (etree.XMLSyntaxError, ValueError, IndexError, AttributeError, TypeError):
             pass  # a request we cannot read is left for the engine to refuse precisely
@@ -97,7 +107,12 @@ class CatalogueCsw(server.Csw):  # type: ignore[misc]
         ):
             # no version asked: answer 2.0.2, which GDAL, QGIS and INSPIRE clients speak
             self.kvp["acceptversions"] = "2.0.2,3.0.0"
-        two = params.get("version") == "2.0.2" or "2.0.2" in params.get("acceptversions", "")
+        # no version at all: answer as the 2.0.2 service GetCapabilities defaults to
+        two = (
+            params.get("version") == "2.0.2"
+            or "2.0.2" in params.get("acceptversions", "")
+            or not (params.get("version") or params.get("acceptversions"))
+        )
         problem = kvp.check(params, "2.0.2" if two else "3.0.0")
         if problem is None:
             return None
@@ -118,6 +133,30 @@ class CatalogueCsw(server.Csw):  # type: ignore[misc]
             root = etree.fromstring(self.request, safe_parser())
             if etree.QName(root).namespace == CSW30:
                 self.request = self.request.replace(b"cat/csw/2.0.2", b"cat/csw/2.0&#46;2")
+
+    def _rewrite_post_filters(self) -> None:
+        """Case-insensitive comparisons the engine can translate; GML 3.2 in CSW 3.0 filters."""
+        if b"Filter" not in self.request:
+            return
+        root = etree.fromstring(self.request, safe_parser())
+        changed = csw_filters.fold_case_insensitive_comparisons(root)
+        if etree.QName(root).namespace == CSW30:
+            changed = csw_filters.gml32_filters(root) or changed
+        if changed:
+            self.request = etree.tostring(root)
+
+    def _rewrite_kvp_filters(self) -> None:
+        lowered = {key.lower(): value for key, value in self.kvp.items()}
+        if str(lowered.get("constraintlanguage", "")).upper() != "FILTER":
+            return
+        for key, value in list(self.kvp.items()):
+            if key.lower() == "constraint" and "<" in value:
+                root = etree.fromstring(value.encode(), safe_parser())
+                changed = csw_filters.fold_case_insensitive_comparisons(root)
+                if lowered.get("version") == "3.0.0":
+                    changed = csw_filters.gml32_filters(root) or changed
+                if changed:
+                    self.kvp[key] = etree.tostring(root).decode()
 
     def _split_post_boxes(self) -> None:
         root = etree.fromstring(self.request, safe_parser())
@@ -143,6 +182,11 @@ class CatalogueCsw(server.Csw):  # type: ignore[misc]
 
     def _write_response(self) -> Any:
         """Show crossing boxes as west > east; place INSPIRE capabilities where OWS 2.0 wants them."""
+        if self.constraint_problem is not None and self.exception:
+            # OGC 07-006r1 and 12-176r7: a bad constraint is an invalid value of that parameter
+            self.response = self.iface.exceptionreport(
+                "InvalidParameterValue", "constraint", self.constraint_problem
+            )
         response = getattr(self, "response", None)
         if response is not None and hasattr(response, "iter"):
             wrap_inspire_capabilities(response)

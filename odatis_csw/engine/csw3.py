@@ -3,6 +3,10 @@
 pycsw's CQL translator is broken for FES 2.0 (``cql.py``: wrong element name, unbound
 literal), so every CSW 3.0 POST with a ``CqlText`` constraint answered "Invalid CQL
 request". Its FES 1.0 translation works; we rename its elements into FES 2.0.
+
+A bad KVP ``constraint`` is reported by the engine with locator ``bbox``; it is the
+``constraint`` parameter's value that is invalid. Sections, INSPIRE language and POST
+constraint problems: see :mod:`odatis_csw.engine.csw_iface`.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from lxml import etree
 from pycsw.core import util
 from pycsw.ogc.csw import csw3
 from pycsw.ogc.csw.cql import cql2fes
+
+from odatis_csw.engine.csw_iface import ConformanceMixin
 
 
 def cql_to_fes20(cql_text: str, namespaces: dict[str, str]) -> etree._Element:
@@ -27,8 +33,13 @@ def cql_to_fes20(cql_text: str, namespaces: dict[str, str]) -> etree._Element:
     return root
 
 
-class CatalogueCsw3(csw3.Csw3):  # type: ignore[misc]
+class CatalogueCsw3(ConformanceMixin, csw3.Csw3):  # type: ignore[misc]
     """pycsw's CSW 3.0 interface with working CQL constraints in POST requests."""
+
+    def exceptionreport(self, code: str, locator: str, text: str) -> Any:
+        if locator == "bbox" and str(text).startswith("Invalid Filter query"):
+            locator = "constraint"  # the engine's KVP FILTER check names the wrong parameter
+        return super().exceptionreport(code, locator, text)
 
     def _parse_constraint(self, element: Any) -> Any:
         namespaces = self.parent.context.namespaces

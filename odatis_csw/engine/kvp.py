@@ -44,6 +44,9 @@ def check(kvp: dict[str, str], version: str) -> KvpProblem | None:
     request = kvp.get("request")
     if request is not None and request not in OPERATIONS:
         return KvpProblem("OperationNotSupported", "request", f"operation {request!r} is not supported")
+    if request not in (None, "GetCapabilities") and not (kvp.get("version") or "").strip():
+        # OWS Common (06-121r3 clause 7) and both CSW bindings: VERSION is mandatory but in GetCapabilities
+        return KvpProblem("MissingParameterValue", "version", f"{request} needs the version parameter")
     for problem in (_integer(kvp, "maxrecords", 0), _integer(kvp, "startposition", 1)):
         if problem:
             return problem
