@@ -148,6 +148,10 @@ def create_app(settings: Settings) -> Flask:
     def queryables(collection: str) -> Response:
         return _response(records.queryables(_engine_headers(), request.args, collection))
 
+    @app.route("/collections/<collection>/sortables")
+    def sortables(collection: str) -> Response:
+        return _response(records.sortables(_engine_headers(), request.args, collection))
+
     @app.route("/collections/<collection>/items", methods=["GET", "POST"])
     def items(collection: str) -> Response:
         if request.method == "POST" and request.mimetype not in ("", "application/json"):

@@ -1,4 +1,9 @@
-"""Typed ``alternate`` links from each OGC API record to its other forms (ISO 19139, HTML)."""
+"""Typed ``alternate`` links from each OGC API record to its other forms (ISO 19139, HTML).
+
+No DCAT form is linked: the catalogue produces none (pygeometa 0.19 has a DCAT writer, but
+it writes from its own MCF model, reads none of the stored ISO 19115-2/-3 or Dublin Core
+records, and fails on or invents URIs for those it can read).
+"""
 
 from __future__ import annotations
 
@@ -33,6 +38,17 @@ def alternate_links(base_url: str, identifier: str) -> list[dict[str, str]]:
     ]
 
 
+def add_feature_alternates(feature: dict[str, Any], base_url: str) -> None:
+    """Add the alternate links (not already there) to one record (a GeoJSON feature)."""
+    if not isinstance(feature.get("id"), str):
+        return
+    links: list[Any] = feature.setdefault("links", [])
+    present = {(link.get("rel"), link.get("type")) for link in links if isinstance(link, dict)}
+    for link in alternate_links(base_url, feature["id"]):
+        if (link["rel"], link["type"]) not in present:
+            links.append(link)
+
+
 def add_alternate_links(content: str, base_url: str) -> str:
     """Add the alternate links to every record of an OGC API JSON answer (items or item)."""
     try:
@@ -43,10 +59,6 @@ def add_alternate_links(content: str, base_url: str) -> str:
         return content
     features = document.get("features", [document] if document.get("type") == "Feature" else [])
     for feature in features:
-        if isinstance(feature, dict) and isinstance(feature.get("id"), str):
-            links: list[Any] = feature.setdefault("links", [])
-            present = {(link.get("rel"), link.get("type")) for link in links if isinstance(link, dict)}
-            for link in alternate_links(base_url, feature["id"]):
-                if (link["rel"], link["type"]) not in present:
-                    links.append(link)
+        if isinstance(feature, dict):
+            add_feature_alternates(feature, base_url)
     return json.dumps(document, default=list) if features else content

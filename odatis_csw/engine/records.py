@@ -1,229 +1,74 @@
-"""OGC API - Records, answered by pycsw's ``API`` bound to our repository."""
+"""OGC API - Records, answered by pycsw's ``API`` bound to our repository.
+
+The engine answers; this layer checks what it is asked (:mod:`.oarec_params`), turns CQL2
+text and JSON filters and ``datetime`` into the CQL the engine evaluates (:mod:`.oarec_filter`,
+:mod:`.oarec_time`), and makes its documents say what OGC API - Records 1.0 asks
+(:mod:`.oarec_documents`).
+"""
 
 from __future__ import annotations
 
 import html
+import json
 import logging
-import math
-import re
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
-from pycsw.ogc.api.records import API, CONFORMANCE_CLASSES
-from pygeofilter import ast
+from pycsw.ogc.api.records import API
+from pycsw.ogc.api.util import to_json
 from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
-from pygeofilter.parsers.ecql import parse as parse_ecql
+from sqlalchemy import func
 from sqlalchemy.exc import DataError, ProgrammingError
 from sqlalchemy.orm import create_session
 
 from odatis_csw.config import Settings
-from odatis_csw.engine import antimeridian
-from odatis_csw.engine.alternates import add_alternate_links
+from odatis_csw.engine import antimeridian, oarec_documents
+from odatis_csw.engine.alternates import add_feature_alternates
+from odatis_csw.engine.oarec_filter import (
+    SpatialField,
+    Unwritable,
+    check_tree,
+    parse_json,
+    parse_json_text,
+    parse_text,
+    to_ecql,
+)
+from odatis_csw.engine.oarec_params import (
+    CONTROL,
+    FILTER_LANGS,
+    FORMATS,
+    ITEM_FORMATS,
+    ITEMS_PARAMETERS,
+    LIKE_PARAMETERS,
+    NOT_FILTERING,
+    NOT_FOR_ENGINE,
+    NOT_PARAMETERS,
+    NOT_QUOTED,
+    WHITESPACE_CONTROL,
+    ParameterError,
+    _shown,
+    parse_bbox,
+    parse_datetime,
+    parse_limit,
+    parse_offset,
+)
+from odatis_csw.engine.oarec_time import datetime_cql
 from odatis_csw.store.repository import CatalogueRepository
 
 LOGGER = logging.getLogger(__name__)
 
-#: OGC API - Features Part 4 conformance class of write operations, never offered here.
-WRITE_CONFORMANCE = "/conf/create-replace-delete"
-
-#: Values of ``f`` (the OpenAPI document's ``f`` parameter; an item may also be had as XML).
-FORMATS = ("json", "html")
-ITEM_FORMATS = ("json", "html", "xml")
-
-#: Parameters of ``/collections/{id}/items`` besides the queryables: those the OpenAPI
-#: document declares, those pycsw's ``items()`` reads, and ``lang`` (OGC API - Common).
-ITEMS_PARAMETERS = frozenset(
-    {
-        "bbox",
-        "datetime",
-        "limit",
-        "offset",
-        "sortby",
-        "filter",
-        "filter-lang",
-        "f",
-        "q",
-        "ids",
-        "type",
-        "externalid",
-        "lang",
-        "facets",
-        "distributed",
-        "anytext",
-        "keywords",
-    }
-)
-#: Parameters accepted but not handed to the engine, which would read them as property filters.
-NOT_FOR_ENGINE = ("lang",)
-#: Names the engine reads as queryables but mishandles as query parameters.
-NOT_PARAMETERS = {
-    "geometry": "select by area with bbox or filter",
-    "collections": "each collection has its own items (/collections/{collectionId}/items)",
-}
-#: The engine writes parameter values into CQL text, which (as pygeofilter reads it) has no
-#: escape for a quote inside a string: these it writes inside '...' (a LIKE pattern), those of
-#: NOT_QUOTED it checks or reads otherwise, and every other one it writes inside "...".
-LIKE_PARAMETERS = ("q", "anytext", "keywords")
-NOT_QUOTED = ("filter", "filter-lang", "bbox", "limit", "offset", "sortby", "f", "facets", "distributed")
-#: Parameters the engine does not turn into a filter.
-NOT_FILTERING = ("distributed", "f", "facets", "filter-lang", "limit", "sortby", "offset")
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-WHITESPACE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-FILTER_LANGS = ("cql2-text", "cql2-json")
-#: Largest ``offset`` a database takes (a signed 64-bit integer).
-MAX_OFFSET = 2**63 - 1
-
-_DATE = r"(?P<date>\d{4}-\d{2}-\d{2})"
-_TIME = r"(?:[Tt](?P<time>\d{2}:\d{2}:\d{2})(?P<fraction>\.\d+)?(?P<offset>[Zz]|[+-]\d{2}:\d{2}))?"
-RFC3339 = re.compile(rf"{_DATE}{_TIME}", re.ASCII)
-INTEGER = re.compile(r"[+-]?[0-9]+")
+JSON_TYPES = ("application/json", "application/geo+json", "application/schema+json")
 
 
-def _nodes(node: Any) -> Any:
-    """Every node of a pygeofilter syntax tree."""
-    if isinstance(node, ast.Node):
-        yield node
-        for sub in node.get_sub_nodes():
-            yield from _nodes(sub)
-    elif isinstance(node, list | tuple):
-        for sub in node:
-            yield from _nodes(sub)
+class Search:
+    """An items search being prepared for the engine."""
 
-
-def _attributes(tree: Any) -> Any:
-    """The property names a pygeofilter syntax tree refers to."""
-    return (node.name for node in _nodes(tree) if isinstance(node, ast.Attribute))
-
-
-#: A bind parameter to SQLAlchemy's ``text()`` (its own pattern).
-SQL_BIND = re.compile(r"(?<![:\w\\]):\w")
-
-
-def _unsafe_for_sql(node: Any) -> str | None:
-    """Why the engine would write ``node`` into SQL text unescaped, if it would.
-
-    On PostgreSQL the engine writes an ``anytext`` LIKE pattern without ``%`` (a full-text
-    search) and a BBOX's CRS into SQL as they are: a quote there is SQL injection, a
-    ``:name`` a missing bind parameter (HTTP 500).
-    """
-    if (
-        isinstance(node, ast.Like)
-        and isinstance(node.lhs, ast.Attribute)
-        and node.lhs.name == "anytext"
-        and isinstance(node.pattern, str)
-        and "%" not in node.pattern
-        and ("'" in node.pattern or SQL_BIND.search(node.pattern))
-    ):
-        return "a pattern on anytext without % cannot hold a quote or ':' followed by a letter"
-    if isinstance(node, ast.BBox) and node.crs is not None and not re.fullmatch(r"[0-9]{1,9}", str(node.crs)):
-        return "the CRS of BBOX is an EPSG code number (4326, the default)"
-    return None
-
-
-class ParameterError(ValueError):
-    """A query parameter the catalogue cannot answer: HTTP 400, naming the parameter."""
-
-    def __init__(self, parameter: str, message: str) -> None:
-        super().__init__(f"{parameter}: {message}")
-        self.parameter = parameter
-
-
-def _shown(value: Any, limit: int = 80) -> str:
-    text = str(value)
-    return repr(text if len(text) <= limit else text[:limit] + "…")
-
-
-def _integer(name: str, value: str, minimum: int) -> int:
-    text = value.strip()
-    if not INTEGER.fullmatch(text):
-        raise ParameterError(name, f"{_shown(value)} is not an integer")
-    digits = text.lstrip("+-").lstrip("0") or "0"
-    sign = -1 if text.startswith("-") else 1
-    number = sign * (int(digits) if len(digits) <= 30 else 10**30)  # 10**30: beyond any int64
-    if number < minimum:
-        raise ParameterError(name, f"must be an integer of at least {minimum}, got {_shown(value)}")
-    return number
-
-
-def parse_limit(value: str, maximum: int) -> int:
-    """``limit``: an integer ≥ 1; above the server maximum it is clamped (OGC API - Features)."""
-    return min(_integer("limit", value, 1), maximum)
-
-
-def parse_offset(value: str) -> int:
-    number = _integer("offset", value, 0)
-    if number > MAX_OFFSET:
-        raise ParameterError("offset", f"must be at most {MAX_OFFSET}")
-    return number
-
-
-def parse_bbox(value: str) -> tuple[float, float, float, float]:
-    """``bbox``: west,south,east,north (or with heights, 6 numbers) in CRS84.
-
-    West > east is a box crossing the antimeridian, which is legal.
-    """
-    parts = value.split(",")
-    if len(parts) not in (4, 6):
-        raise ParameterError("bbox", f"expected 4 or 6 comma-separated numbers, got {len(parts)}")
-    try:
-        numbers = [float(part) for part in parts]
-    except ValueError:
-        raise ParameterError("bbox", f"{_shown(value)} is not a list of numbers") from None
-    if not all(math.isfinite(n) for n in numbers):
-        raise ParameterError("bbox", "coordinates must be finite numbers")
-    if len(numbers) == 6:
-        west, south, low, east, north, high = numbers
-        if low > high:
-            raise ParameterError("bbox", "the lower height is above the upper height")
-    else:
-        west, south, east, north = numbers
-    if not (-90 <= south <= 90 and -90 <= north <= 90):
-        raise ParameterError("bbox", "latitudes must lie between -90 and 90")
-    if not (-180 <= west <= 180 and -180 <= east <= 180):
-        raise ParameterError("bbox", "longitudes must lie between -180 and 180")
-    if south > north:
-        raise ParameterError("bbox", "the southern latitude is north of the northern one")
-    return west, south, east, north
-
-
-def parse_instant(value: str) -> datetime:
-    """An RFC 3339 full-date or date-time, as an aware datetime (a date is taken at 00:00Z)."""
-    match = RFC3339.fullmatch(value)
-    try:
-        if match is None:
-            raise ValueError(value)
-        day = date.fromisoformat(match["date"])
-        if match["time"] is None:
-            return datetime(day.year, day.month, day.day, tzinfo=UTC)
-        clock = match["time"]
-        if clock.endswith(":60"):  # a leap second
-            clock = clock[:-2] + "59"
-        offset = match["offset"].upper().replace("Z", "+00:00")
-        return datetime.fromisoformat(f"{match['date']}T{clock}{match['fraction'] or ''}{offset}")
-    except ValueError:
-        raise ParameterError(
-            "datetime",
-            f"{_shown(value)} is not an RFC 3339 date or date-time "
-            "(such as 2020-01-31 or 2020-01-31T12:00:00Z)",
-        ) from None
-
-
-def parse_datetime(value: str) -> str:
-    """``datetime``: an instant, or an interval ``start/end`` with ``..`` (or nothing) for an open end.
-
-    Returns the value the engine is given, open ends written ``..``.
-    """
-    if "/" not in value:
-        parse_instant(value)
-        return value
-    parts = value.split("/")
-    if len(parts) != 2:
-        raise ParameterError("datetime", "an interval has exactly one '/'")
-    start, end = (part if part not in ("", "..") else ".." for part in parts)
-    bounds = [None if part == ".." else parse_instant(part) for part in (start, end)]
-    if bounds[0] is not None and bounds[1] is not None and bounds[0] > bounds[1]:
-        raise ParameterError("datetime", "the interval starts after it ends")
-    return f"{start}/{end}"
+    def __init__(self, args: dict[str, str]) -> None:
+        self.args = args  #: parameters for the engine
+        self.conditions: list[str] = []  #: CQL text conditions, all to hold
+        self.sources: list[str] = []  #: the parameters that made them
+        self.cql_json: Any = None  #: a CQL2 JSON filter the engine's JSON path must read
 
 
 class CatalogueRecordsAPI(API):  # type: ignore[misc]
@@ -239,11 +84,20 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
             database=repository["database"],
             table=repository["table"],
         )
+        mappings, dataset = self.repository.query_mappings, self.repository.dataset
+        # ``updated`` and ``created`` as each record shows them (sorting, filtering)
+        mappings["updated"] = func.coalesce(func.nullif(dataset.date_modified, ""), dataset.insert_date)
+        mappings["created"] = dataset.date_creation
+        mappings["geometry"] = SpatialField(self.repository)
 
     def fresh_session(self) -> None:
         """Start each request on a new session so no row is served from a stale cache."""
         self.repository.session.close()
         self.repository.session = create_session(self.repository.engine)
+
+    @property
+    def base_url(self) -> str:
+        return str(self.config["server"]["url"]).rstrip("/")
 
     # ------------------------------------------------------------------ errors
 
@@ -282,31 +136,70 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
         self._error_type(headers_, args)
         return self.get_exception(400, headers_, "InvalidParameterValue", str(error))
 
+    # ------------------------------------------------------------------ JSON answers
+
+    def _rewritten(self, result: Any, fix: Callable[[dict[str, Any]], Any]) -> Any:
+        """The engine's answer with its JSON document passed through ``fix``."""
+        headers, status, content = result
+        if status != 200 or not isinstance(content, str):
+            return result
+        if str(headers.get("Content-Type", "")).split(";")[0] not in JSON_TYPES:
+            return result
+        try:
+            document = json.loads(content)
+        except ValueError:
+            return result
+        if not isinstance(document, dict):
+            return result
+        fix(document)
+        pretty = str(self.config["server"].get("pretty_print", False)).lower() in ("true", "1", "yes")
+        return headers, status, to_json(document, pretty)
+
+    def _fix_records(self, features: list[Any]) -> None:
+        """Records as the Records schema wants them, from their stored rows."""
+        ids = [f["id"] for f in features if isinstance(f, dict) and isinstance(f.get("id"), str)]
+        rows = {row.identifier: row for row in self.repository.query_ids(ids)} if ids else {}
+        for feature in features:
+            if isinstance(feature, dict):
+                oarec_documents.fix_record(feature, rows.get(feature.get("id")))
+                add_feature_alternates(feature, self.base_url)
+
     # ------------------------------------------------------------------ resources
 
     def landing_page(self, headers_: Any, args: Any) -> Any:
-        return self._bad_format(headers_, args, FORMATS) or super().landing_page(headers_, args)
+        return self._bad_format(headers_, args, FORMATS) or self._rewritten(
+            super().landing_page(headers_, args), oarec_documents.fix_landing_page
+        )
 
     def openapi(self, headers_: Any, args: Any) -> Any:
         return self._bad_format(headers_, args, FORMATS) or super().openapi(headers_, args)
 
     def conformance(self, headers_: Any, args: Any) -> Any:
-        """The engine's conformance classes, less create-replace-delete."""
+        """The conformance classes of this read-only searchable catalogue."""
         refused = self._bad_format(headers_, args, FORMATS)
         if refused:
             return refused
         headers_["Content-Type"] = self.get_content_type(headers_, args)
-        classes = [uri for uri in CONFORMANCE_CLASSES if not uri.endswith(WRITE_CONFORMANCE)]
-        return self.get_response(200, headers_, {"conformsTo": classes}, "conformance.html")
+        document = {"conformsTo": list(oarec_documents.CONFORMANCE_CLASSES)}
+        return self.get_response(200, headers_, document, "conformance.html")
 
     def collections(self, headers_: Any, args: Any) -> Any:
-        return self._bad_format(headers_, args, FORMATS) or super().collections(headers_, args)
+        def fix(document: dict[str, Any]) -> None:
+            for collection in document.get("collections", []):
+                oarec_documents.fix_collection(collection, self.base_url)
+
+        return self._bad_format(headers_, args, FORMATS) or self._rewritten(
+            super().collections(headers_, args), fix
+        )
 
     def collection(self, headers_: Any, args: Any, collection: str = "metadata:main") -> Any:
         return (
             self._bad_format(headers_, args, FORMATS)
             or self._unknown_collection(headers_, args, collection)
-            or super().collection(headers_, args, collection)
+            or self._rewritten(
+                super().collection(headers_, args, collection),
+                lambda document: oarec_documents.fix_collection(document, self.base_url),
+            )
         )
 
     def queryables(self, headers_: Any, args: Any, collection: str = "metadata:main") -> Any:
@@ -316,10 +209,26 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
             or super().queryables(headers_, args, collection)
         )
 
+    def sortables(self, headers_: Any, args: Any, collection: str = "metadata:main") -> Any:
+        """``/collections/{id}/sortables``: the JSON schema of the properties ``sortby`` takes."""
+        refused = self._bad_format(headers_, args, FORMATS) or self._unknown_collection(
+            headers_, args, collection
+        )
+        if refused:
+            return refused
+        content_type = self.get_content_type(headers_, args)
+        headers_["Content-Type"] = "text/html" if content_type == "text/html" else "application/schema+json"
+        title = self.config["metadata"]["identification"]["title"]
+        if collection != "metadata:main":
+            title = self.repository.query_ids([collection])[0].title
+        document = oarec_documents.sortables(self.base_url, collection, title)
+        return self.get_response(200, headers_, document, "queryables.html")
+
     def items(
         self, headers_: Any, json_post_data: Any, args: dict[str, str], collection: str = "metadata:main"
     ) -> Any:
-        """Items search on checked parameters; a ``bbox`` crossing the antimeridian is split in two."""
+        """Items search on checked parameters, with CQL2, ``datetime`` and crossing boxes made CQL."""
+        asked = dict(args)
         args = {key.lower(): value for key, value in args.items()}  # as the engine reads them
         refused = self._bad_format(headers_, args, FORMATS) or self._unknown_collection(
             headers_, args, collection
@@ -327,25 +236,35 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
         if refused:
             return refused
         try:
-            args = self._checked_items_args(args)
+            search = self._checked_items_args(args)
             if json_post_data is not None:
-                json_post_data, args = self._checked_search(json_post_data, args)
+                # an empty search body would make the engine drop every other condition
+                json_post_data = self._checked_search(json_post_data, search) or None
+            if search.cql_json is not None:
+                if search.conditions or any(name not in NOT_FILTERING for name in search.args):
+                    raise ParameterError(
+                        "filter",
+                        "this CQL2 JSON filter (a string holding a quote) cannot be combined "
+                        "with other conditions",
+                    )
+                json_post_data = search.cql_json
         except ParameterError as error:
             return self._refused(headers_, args, error)
-        box = antimeridian.crossing_bbox_param(args.get("bbox", ""))
-        if box is not None:
-            del args["bbox"]
-            split = antimeridian.cql_for_crossing_box(box)
-            args["filter"] = f"({args['filter']}) AND ({split})" if args.get("filter") else split
+        engine_args = dict(search.args)
+        if search.conditions:
+            conditions = search.conditions
+            engine_args["filter"] = (
+                conditions[0] if len(conditions) == 1 else " AND ".join(f"({c})" for c in conditions)
+            )
         try:
-            headers, status, content = super().items(headers_, json_post_data, args, collection)
+            result = super().items(headers_, json_post_data, engine_args, collection)
         except (DataError, ProgrammingError) as err:
-            if "filter" not in args and not json_post_data:
+            if "filter" not in engine_args and not json_post_data:
                 raise
             # A filter comparing values of different types (PostgreSQL refuses to).
             LOGGER.info("filter refused by the database: %s", err)
             self.repository.session.rollback()
-            parameter = "filter" if "filter" in args else "request body"
+            parameter = "request body" if json_post_data and "filter" not in args else "filter"
             return self._refused(
                 headers_,
                 args,
@@ -353,9 +272,20 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
                     parameter, "the database cannot evaluate this filter (values of different types?)"
                 ),
             )
-        return headers, status, self._fix_geometries(content)
+        headers, status, content = result
+        if status == 200 and str(headers.get("Content-Type")).startswith("application/json"):
+            headers["Content-Type"] = "application/geo+json"
+        items_url = f"{self.base_url}/collections/{collection}/items"
 
-    def _checked_items_args(self, args: dict[str, str]) -> dict[str, str]:
+        def fix(document: dict[str, Any]) -> None:
+            self._fix_records(document.get("features", []))
+            if json_post_data is None or search.cql_json is not None:
+                oarec_documents.replay_links(document, items_url, asked)
+            document["timeStamp"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        return self._rewritten((headers, status, content), fix)
+
+    def _checked_items_args(self, args: dict[str, str]) -> Search:
         """The items parameters, checked and normalised, or ParameterError naming the first bad one."""
         known = ITEMS_PARAMETERS | {name.lower() for name in self.repository.query_mappings}
         for name, advice in NOT_PARAMETERS.items():
@@ -380,24 +310,65 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
             checked["limit"] = str(parse_limit(checked["limit"], self.limit))
         if "offset" in checked:
             checked["offset"] = str(parse_offset(checked["offset"]))
-        if "bbox" in checked:
-            checked["bbox"] = ",".join(repr(n) for n in parse_bbox(checked["bbox"]))
-        if "datetime" in checked:
-            checked["datetime"] = parse_datetime(checked["datetime"])
         if "sortby" in checked:
             checked["sortby"] = self._checked_sortby(checked["sortby"])
-        if "filter-lang" in checked and checked["filter-lang"] not in FILTER_LANGS:
+        lang = checked.pop("filter-lang", None)
+        if lang is not None and lang not in FILTER_LANGS:
             raise ParameterError(
-                "filter-lang", f"unknown filter language {_shown(checked['filter-lang'])}; use cql2-text"
+                "filter-lang", f"unknown filter language {_shown(lang)}; use one of {', '.join(FILTER_LANGS)}"
             )
+        search = Search(checked)
         if "filter" in checked:
-            if checked.get("filter-lang", "cql2-text") != "cql2-text":
-                raise ParameterError("filter-lang", "a filter in the query string is read as cql2-text")
-            self._check_filter("filter", "CQL2 text", parse_ecql, checked["filter"])
-        return checked
+            self._add_filter(search, checked.pop("filter"), lang or "cql2-text")
+            search.sources.append("filter")
+        if "bbox" in checked:
+            west, south, east, north = parse_bbox(checked["bbox"])
+            checked["bbox"] = ",".join(repr(n) for n in (west, south, east, north))
+            if west > east:  # crossing the antimeridian: the two halves, as records are stored
+                del checked["bbox"]
+                search.conditions.append(antimeridian.cql_for_crossing_box((west, south, east, north)))
+                search.sources.append("bbox")
+        if "datetime" in checked:
+            search.conditions.append(datetime_cql(parse_datetime(checked.pop("datetime"))))
+            search.sources.append("datetime")
+        return search
 
-    def _checked_search(self, body: Any, args: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
-        """A POSTed search (CQL2 JSON, with limit, bbox, datetime, sortby) checked, and the args.
+    def _known_properties(self) -> set[str]:
+        return set(self.repository.query_mappings) - {"geometry"}
+
+    def _add_filter(self, search: Search, value: str, lang: str) -> None:
+        """The ``filter`` parameter as a CQL text condition (or, failing that, CQL2 JSON)."""
+        if lang == "cql2-text":
+            tree, as_ecql = parse_text(value)
+            tree, changed = check_tree(tree, self._known_properties(), ecql=as_ecql)
+            if as_ecql and not changed:
+                search.conditions.append(value)
+                return
+            try:
+                search.conditions.append(to_ecql(tree))
+            except Unwritable as err:
+                raise ParameterError("filter", f"cannot be evaluated: {err}") from None
+            return
+        document, tree = parse_json_text(value)
+        tree, _ = check_tree(tree, self._known_properties())
+        try:
+            search.conditions.append(to_ecql(tree))
+        except Unwritable as err:
+            search.cql_json = self._engine_json(document, "filter", err)
+
+    def _engine_json(self, document: Any, parameter: str, err: Exception) -> Any:
+        """``document`` for the engine's own CQL2 JSON reader, when it reads it as we do."""
+        try:
+            tree = parse_cql2_json(document)
+        except Exception:  # noqa: BLE001 - pygeofilter raises many kinds
+            raise ParameterError(parameter, f"cannot be evaluated: {err}") from None
+        _, changed = check_tree(tree, self._known_properties(), parameter)
+        if changed:
+            raise ParameterError(parameter, f"cannot be evaluated: {err}")
+        return document
+
+    def _checked_search(self, body: Any, search: Search) -> dict[str, Any]:
+        """A POSTed search (CQL2 JSON, with limit, bbox, datetime, sortby) checked.
 
         The engine reads these members without checking them (HTTP 500 or a silent 200),
         ignores a ``limit`` in the body (so it is moved to the parameters), and drops the
@@ -405,7 +376,7 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
         """
         if not isinstance(body, dict):
             raise ParameterError("request body", "expected a JSON object (a CQL2 JSON search)")
-        checked, args = dict(body), dict(args)
+        checked, args = dict(body), search.args
         if "collections" in checked:
             raise ParameterError("collections", f"not a search member here: {NOT_PARAMETERS['collections']}")
         if "limit" in checked:
@@ -423,10 +394,9 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
             if west > east:
                 raise ParameterError("bbox", "a box crossing the antimeridian is searched with GET bbox=")
             checked["bbox"] = [west, south, east, north]
-        if "datetime" in checked:
-            if not isinstance(checked["datetime"], str):
-                raise ParameterError("datetime", "expected a string")
-            checked["datetime"] = parse_datetime(checked["datetime"])
+        if "datetime" in checked and not isinstance(checked["datetime"], str):
+            raise ParameterError("datetime", "expected a string")
+        datetime_value = parse_datetime(checked["datetime"]) if "datetime" in checked else None
         if "sortby" in checked:
             sortby = checked["sortby"]
             if (
@@ -439,17 +409,24 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
                 shape = '[{"field": <property>, "direction": "asc" or "desc"}]'
                 raise ParameterError("sortby", f"expected {shape}")
             self._checked_sortby(sortby[0]["field"])
-        cql = [name for name in checked if name not in ("bbox", "datetime", "sortby")]
-        filtering = [name for name in args if name not in NOT_FILTERING] + [
-            name for name in ("bbox", "datetime") if name in checked
-        ]
+        cql = {name: checked[name] for name in checked if name not in ("bbox", "datetime", "sortby")}
+        filtering = [name for name in args if name not in NOT_FILTERING] + search.sources
+        filtering += [name for name in ("bbox", "datetime") if name in checked]
         if cql and filtering:
             raise ParameterError(
                 filtering[0], "cannot be combined with a CQL2 JSON search body: write it into the CQL2 JSON"
             )
+        if datetime_value is not None:
+            del checked["datetime"]
+            search.conditions.append(datetime_cql(datetime_value))
         if cql:
-            self._check_filter("request body", "CQL2 JSON", parse_cql2_json, {k: checked[k] for k in cql})
-        return checked, args
+            tree, _ = check_tree(parse_json(cql, "request body"), self._known_properties(), "request body")
+            try:
+                search.conditions.append(to_ecql(tree))
+            except Unwritable as err:
+                return {**self._engine_json(cql, "request body", err), **checked}
+            checked = {name: value for name, value in checked.items() if name not in cql}
+        return checked
 
     def _checked_sortby(self, value: str) -> str:
         fields = [field.strip() for field in value.split(",")]
@@ -457,35 +434,14 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
             raise ParameterError("sortby", "sorting on one property only is supported")
         field = fields[0]
         descending = field.startswith("-")
-        name = field.lstrip("+-")  # "+" may reach here as a space, stripped above
-        if name not in self.repository.query_mappings:
-            known = ", ".join(sorted(self.repository.query_mappings))
-            raise ParameterError("sortby", f"unknown property {_shown(name)}; use one of {known}")
-        return f"-{name}" if descending else name
-
-    def _check_filter(self, parameter: str, language: str, parse: Any, cql: Any) -> None:
-        """Parse the filter as the engine will, and check it names known properties only.
-
-        The engine's own parse error can fail to print (HTTP 500), and the engine reads a
-        property it does not know as a string literal (a silent, empty 200).
-        """
-        try:
-            tree = parse(cql)
-        except Exception as err:  # noqa: BLE001 - pygeofilter/lark raise many kinds
-            try:
-                reason = " ".join(str(err).split())
-            except Exception:  # noqa: BLE001 - lark's message itself may fail
-                reason = type(err).__name__
-            raise ParameterError(parameter, f"not a valid {language} filter ({reason[:200]})") from None
-        for node in _nodes(tree):
-            unsafe = _unsafe_for_sql(node)
-            if unsafe:
-                raise ParameterError(parameter, unsafe)
-        known = set(self.repository.query_mappings) | {"geometry"}
-        unknown = sorted(set(_attributes(tree)) - known)
-        if unknown:
-            names = ", ".join(sorted(known))
-            raise ParameterError(parameter, f"unknown property {_shown(unknown[0])}; use one of {names}")
+        name = field.lstrip("+-").strip()  # "+" may reach here as a space, stripped above
+        if name not in oarec_documents.SORTABLES:
+            known = ", ".join(oarec_documents.SORTABLES)
+            raise ParameterError(
+                "sortby", f"unknown sortable {_shown(name)}; use one of {known} (see /sortables)"
+            )
+        mapping = oarec_documents.SORTABLES[name][0]
+        return f"-{mapping}" if descending else mapping
 
     def item(self, headers_: Any, args: Any, collection: str, item: str) -> Any:
         refused = self._bad_format(headers_, args, ITEM_FORMATS) or self._unknown_collection(
@@ -496,17 +452,7 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
         headers, status, content = super().item(headers_, args, collection, item)
         if status != 200 and headers.get("Content-Type") == "application/xml":
             headers["Content-Type"] = "application/json"  # the engine's error body is JSON
-        return headers, status, self._fix_geometries(content)
-
-    def _fix_geometries(self, content: Any) -> Any:
-        """Crossing boxes as published, and alternate links to the record's other forms."""
-        if not isinstance(content, str):
-            return content
-        content = antimeridian.fix_feature_geometries(content, self._stored_geometries)
-        return add_alternate_links(content, self.config["server"]["url"].rstrip("/"))
-
-    def _stored_geometries(self, ids: list[str]) -> dict[str, Any]:
-        return {row.identifier: row.wkt_geometry for row in self.repository.query_ids(ids)}
+        return self._rewritten((headers, status, content), lambda document: self._fix_records([document]))
 
     def manage_collection_item(
         self, headers_: Any, action: str = "create", item: Any = None, data: Any = None
