@@ -481,11 +481,6 @@ def test_every_test_record_is_read() -> None:
 #: Losses measured on the engine's own parsing and output, left to the normalisation issue (4) and the
 #: conformance issue (5). Strict: a case that starts passing fails, so its entry is removed.
 KNOWN_LOSSES = {
-    (
-        "iso19115-2/ncei-onestop__COOPS__C1.xml",
-        "ogcapi",
-    ): "issue 5: an open-ended time range is shown as an instant",
-    ("iso19115-2/owslib__iso_mi.xml", "ogcapi"): "issue 5: an open-ended time range is shown as an instant",
     **{
         ("iso19115-3/aodn-esindexer__sample1.xml", interface): "issue 4: the box of the second extent is lost"
         for interface in ("csw", "gmd", "ogcapi")
