@@ -104,6 +104,21 @@ def sortables(base_url: str, collection: str, title: str) -> dict[str, Any]:
     }
 
 
+#: Queryables the engine evaluates but does not list (its list comes from the table's columns).
+EXTRA_QUERYABLES: dict[str, dict[str, Any]] = {
+    "description": {"title": "description", "type": "string"},
+    "created": {"title": "created", "type": "string", "format": "date-time"},
+    "updated": {"title": "updated", "type": "string", "format": "date-time"},
+}
+
+
+def fix_queryables(document: dict[str, Any]) -> dict[str, Any]:
+    properties = document.setdefault("properties", {})
+    for name, schema in EXTRA_QUERYABLES.items():
+        properties.setdefault(name, dict(schema))
+    return document
+
+
 def fix_landing_page(document: dict[str, Any]) -> dict[str, Any]:
     document["links"] = [
         link for link in document.get("links", []) if not UNSERVED.search(urlsplit(link.get("href", "")).path)

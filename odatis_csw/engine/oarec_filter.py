@@ -3,60 +3,44 @@
 The engine parses a ``filter`` in the query string as ECQL (pygeofilter's ``ecql`` parser) and
 evaluates spatial predicates other than ``BBOX`` not at all. Here:
 
-* CQL2 text is read as ECQL first (what the engine always accepted), then with pygeofilter's
-  CQL2 text parser (``S_INTERSECTS``, ``TIMESTAMP()``, lower-case keywords…);
-* CQL2 JSON is read by :func:`cql2_json_tree`, which follows CQL2 1.0 (pygeofilter 0.2.1's own
-  reader fails on ``bbox`` and ``date`` literals and reads ``between`` of an older draft);
+* CQL2 text is read as ECQL first (what the engine always accepted), then as CQL2 text
+  (``S_INTERSECTS``, ``TIMESTAMP()``, lower-case keywords…, :mod:`.oarec_cql2`);
+* CQL2 JSON is read by :func:`.oarec_cql2.cql2_json_tree`;
 * the tree is checked (known properties only, ``geometry`` only in spatial predicates, nothing
   the engine would write into SQL unescaped), spatial predicates are normalised (the property
   first, ``BBOX()`` literals as polygons) and the tree is written back as ECQL text;
-* :class:`SpatialField` is what the engine's evaluator meets for the ``geometry`` property: it
-  answers every ``S_*`` predicate, with PostGIS functions or, on SQLite, with shapely.
+* :class:`.oarec_spatial.SpatialField` is what the engine's evaluator meets for the
+  ``geometry`` property: it answers every ``S_*`` predicate.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from lark import Lark
 from pygeofilter import ast, values
-from pygeofilter.parsers.cql2_text import parser as cql2_text_parser
 from pygeofilter.parsers.ecql import parse as parse_ecql
 from shapely import wkt as shapely_wkt
 from shapely.errors import ShapelyError
-from shapely.geometry import MultiPolygon, box, mapping, shape
-from sqlalchemy import event, func
+from shapely.geometry import mapping, shape
 
+from odatis_csw.engine.oarec_cql2 import (
+    ARITHMETIC,
+    COMPARISONS,
+    CQL2_TEXT,
+    SPATIAL,
+    CQL2JSONError,
+    box_geometry,
+    cql2_json_tree,
+    is_number,
+)
 from odatis_csw.engine.oarec_params import ParameterError
 
-#: Spatial predicates: CQL2 name, pygeofilter node, ECQL name, converse (operands swapped).
-SPATIAL = {
-    "s_intersects": (ast.GeometryIntersects, "INTERSECTS", "s_intersects"),
-    "s_disjoint": (ast.GeometryDisjoint, "DISJOINT", "s_disjoint"),
-    "s_equals": (ast.GeometryEquals, "EQUALS", "s_equals"),
-    "s_touches": (ast.GeometryTouches, "TOUCHES", "s_touches"),
-    "s_crosses": (ast.GeometryCrosses, "CROSSES", "s_crosses"),
-    "s_overlaps": (ast.GeometryOverlaps, "OVERLAPS", "s_overlaps"),
-    "s_within": (ast.GeometryWithin, "WITHIN", "s_contains"),
-    "s_contains": (ast.GeometryContains, "CONTAINS", "s_within"),
-}
 _SPATIAL_BY_NODE = {node: name for name, (node, _, _) in SPATIAL.items()}
-COMPARISONS = {
-    "=": ast.Equal,
-    "<>": ast.NotEqual,
-    "<": ast.LessThan,
-    "<=": ast.LessEqual,
-    ">": ast.GreaterThan,
-    ">=": ast.GreaterEqual,
-}
 _ECQL_COMPARISON = {node: op for op, node in COMPARISONS.items()}
-ARITHMETIC = {"+": ast.Add, "-": ast.Sub, "*": ast.Mul, "/": ast.Div}
 _ECQL_ARITHMETIC = {node: op for op, node in ARITHMETIC.items()}
-GEOJSON_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
 GEOMETRY = "geometry"
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: A bind parameter to SQLAlchemy's ``text()`` (its own pattern).
@@ -67,164 +51,7 @@ class Unwritable(ValueError):
     """A tree that ECQL text cannot carry (a quote inside a string)."""
 
 
-class CQL2JSONError(ValueError):
-    """A CQL2 JSON document that is not a (supported) CQL2 JSON filter."""
-
-
-# --------------------------------------------------------------------------- CQL2 JSON
-
-
-def _json_error(message: str) -> CQL2JSONError:
-    return CQL2JSONError(f"not a valid CQL2 JSON filter ({message})")
-
-
-def _json_geometry(value: dict[str, Any]) -> values.Geometry:
-    if value.get("type") not in (*GEOJSON_TYPES, "GeometryCollection"):
-        raise _json_error(f"unknown geometry type {value.get('type')!r}")
-    try:
-        geometry = shape(value)
-    except (ShapelyError, TypeError, ValueError, KeyError, IndexError, AttributeError) as err:
-        raise _json_error(f"invalid {value.get('type')} geometry: {err}") from None
-    return values.Geometry(mapping(geometry))
-
-
-def _json_bbox(numbers: Any) -> values.Geometry:
-    if not isinstance(numbers, list) or len(numbers) not in (4, 6) or not all(_is_number(n) for n in numbers):
-        raise _json_error("a bbox is a list of 4 or 6 numbers")
-    west, south, east, north = numbers if len(numbers) == 4 else (*numbers[:2], *numbers[3:5])
-    return _box_geometry(west, south, east, north)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _json_expression(node: Any) -> Any:
-    """A CQL2 JSON expression (operand) as a pygeofilter node or literal."""
-    if isinstance(node, str | bool | int | float):
-        return node
-    if isinstance(node, list):
-        return [_json_expression(item) for item in node]
-    if not isinstance(node, dict):
-        raise _json_error(f"unexpected {type(node).__name__} {node!r}")
-    if "property" in node:
-        if not isinstance(node["property"], str):
-            raise _json_error("a property name is a string")
-        return ast.Attribute(node["property"])
-    if "timestamp" in node:
-        text = node["timestamp"]
-        try:
-            moment = datetime.fromisoformat(str(text).replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError:
-            raise _json_error(f"invalid timestamp {text!r}") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    if "date" in node:
-        try:
-            return date.fromisoformat(str(node["date"]))
-        except ValueError:
-            raise _json_error(f"invalid date {node['date']!r}") from None
-    if "bbox" in node:
-        return _json_bbox(node["bbox"])
-    if "type" in node and "coordinates" in node or node.get("type") == "GeometryCollection":
-        return _json_geometry(node)
-    if "op" in node:
-        return cql2_json_tree(node)
-    if "interval" in node:
-        raise _json_error("intervals are only used by temporal operators, which are not supported")
-    if "function" in node or "casei" in node or "accenti" in node:
-        raise _json_error("functions are not supported")
-    raise _json_error(f"unknown expression {json.dumps(node)[:80]}")
-
-
-def cql2_json_tree(node: Any) -> Any:
-    """A CQL2 JSON (1.0) boolean expression as a pygeofilter syntax tree."""
-    if not isinstance(node, dict) or not isinstance(node.get("op"), str):
-        raise _json_error('expected an object {"op": ..., "args": [...]}')
-    op = node["op"].lower() if node["op"].lower() in SPATIAL or node["op"].startswith("t_") else node["op"]
-    args = node.get("args")
-    if not isinstance(args, list):
-        raise _json_error(f"{op}: args must be a list")
-
-    def arity(*counts: int) -> None:
-        if len(args) not in counts:
-            raise _json_error(f"{op} takes {' or '.join(map(str, counts))} arguments, not {len(args)}")
-
-    if op in ("and", "or"):
-        if len(args) < 2:
-            raise _json_error(f"{op} takes at least 2 arguments")
-        trees = [cql2_json_tree(arg) for arg in args]
-        combined = trees[0]
-        for tree in trees[1:]:
-            combined = (ast.And if op == "and" else ast.Or)(combined, tree)
-        return combined
-    if op == "not":
-        arity(1)
-        return ast.Not(cql2_json_tree(args[0]))
-    if op in COMPARISONS:
-        arity(2)
-        return COMPARISONS[op](_json_expression(args[0]), _json_expression(args[1]))
-    if op == "like":
-        arity(2)
-        if not isinstance(args[1], str):
-            raise _json_error("the pattern of like is a string")
-        return ast.Like(_json_expression(args[0]), args[1], False, "%", "_", "\\", False)
-    if op == "between":
-        arity(3)
-        return ast.Between(*(_json_expression(arg) for arg in args), False)
-    if op == "in":
-        arity(2)
-        if not isinstance(args[1], list):
-            raise _json_error("the second argument of in is a list")
-        return ast.In(_json_expression(args[0]), [_json_expression(item) for item in args[1]], False)
-    if op == "isNull":
-        arity(1)
-        return ast.IsNull(_json_expression(args[0]), False)
-    if op in SPATIAL:
-        arity(2)
-        return SPATIAL[op][0](_json_expression(args[0]), _json_expression(args[1]))
-    if op in ARITHMETIC:
-        arity(2)
-        return ARITHMETIC[op](_json_expression(args[0]), _json_expression(args[1]))
-    if op.startswith(("t_", "a_")):
-        raise _json_error(
-            f"{op}: temporal and array operators are not supported (use the datetime parameter)"
-        )
-    raise _json_error(f"unknown operator {node['op']!r}")
-
-
 # --------------------------------------------------------------------------- reading
-
-
-def _cql2_text_parser() -> Lark:
-    """pygeofilter's CQL2 text grammar with what CQL2 1.0 has and it lacks: ``NOT (…)``,
-    ``NOT LIKE``, ``NOT BETWEEN``, ``NOT IN`` and ``IS NOT NULL``."""
-    folder = os.path.dirname(cql2_text_parser.__file__)
-    with open(os.path.join(folder, "grammar.lark"), encoding="utf-8") as file:
-        grammar = file.read()
-    additions = {
-        '            | "NOT"i predicate                                               -> not_\n': (
-            '            | "NOT"i "(" condition ")" -> not_\n'
-        ),
-        '          | expression "LIKE"i SINGLE_QUOTED                                 -> like\n': (
-            '          | expression "NOT"i "LIKE"i SINGLE_QUOTED -> not_like\n'
-            '          | expression "NOT"i "BETWEEN"i expression "AND"i expression -> not_between\n'
-            '          | expression "NOT"i "IN"i "(" expression ( "," expression )* ")" -> not_in\n'
-            '          | expression "IS"i "NOT"i "NULL"i -> not_null\n'
-        ),
-    }
-    for anchor, addition in additions.items():
-        if anchor not in grammar:  # another pygeofilter: its grammar as it is
-            return cql2_text_parser.parser
-        grammar = grammar.replace(anchor, anchor + addition)
-    return Lark(
-        grammar,
-        parser="lalr",
-        transformer=cql2_text_parser.CQLTransformer(),
-        import_paths=[os.path.dirname(folder)],
-    )
-
-
-CQL2_TEXT = _cql2_text_parser()
 
 
 def _reason(err: Exception) -> str:
@@ -270,14 +97,6 @@ def parse_json_text(text: str) -> tuple[Any, Any]:
 # --------------------------------------------------------------------------- checking
 
 
-def _box_geometry(west: float, south: float, east: float, north: float) -> values.Geometry:
-    if west > east:  # crosses the antimeridian, as RFC 7946 boxes may
-        geometry = MultiPolygon([box(west, south, 180, north), box(-180, south, east, north)])
-    else:
-        geometry = box(west, south, east, north)
-    return values.Geometry(mapping(geometry))
-
-
 def _spatial_literal(node: Any, parameter: str) -> values.Geometry:
     """A spatial operand that is no property, as a GeoJSON geometry value."""
     if isinstance(node, values.Geometry):
@@ -290,13 +109,13 @@ def _spatial_literal(node: Any, parameter: str) -> values.Geometry:
         return values.Geometry(mapping(geometry))
     if isinstance(node, values.Envelope):  # ENVELOPE(west east north south) as the parser reads it
         xs, ys = (node.x1, node.x2), (node.y1, node.y2)
-        return _box_geometry(min(xs), min(ys), max(xs), max(ys))
+        return box_geometry(min(xs), min(ys), max(xs), max(ys))
     if isinstance(node, ast.Function) and node.name.lower() == "bbox":
         numbers = list(node.arguments)
-        if len(numbers) not in (4, 6) or not all(_is_number(n) for n in numbers):
+        if len(numbers) not in (4, 6) or not all(is_number(n) for n in numbers):
             raise ParameterError(parameter, "BBOX() takes 4 or 6 numbers")
         west, south, east, north = numbers if len(numbers) == 4 else (*numbers[:2], *numbers[3:5])
-        return _box_geometry(west, south, east, north)
+        return box_geometry(west, south, east, north)
     raise ParameterError(parameter, f"a spatial predicate compares the {GEOMETRY} property with a geometry")
 
 
@@ -508,65 +327,3 @@ def to_ecql(node: Any) -> str:
 
 
 # --------------------------------------------------------------------------- evaluating
-
-
-def _relate(data_wkt: str | None, query_wkt: str | None, predicate: str) -> int:
-    """SQLite function ``odatis_spatial``: 1 when the stored geometry is in the relation."""
-    try:
-        stored = shapely_wkt.loads(str(data_wkt).split(";")[-1])
-        query = shapely_wkt.loads(str(query_wkt).split(";")[-1])
-        return int(bool(getattr(stored, predicate)(query)))
-    except (ShapelyError, AttributeError, TypeError, ValueError):
-        return 0
-
-
-def _register_sqlite_function(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.create_function("odatis_spatial", 3, _relate, deterministic=True)
-
-
-#: pygeofilter method names → shapely / PostGIS predicate.
-_METHODS = {
-    "ST_Intersects": "intersects",
-    "ST_Disjoint": "disjoint",
-    "ST_Contains": "contains",
-    "ST_Within": "within",
-    "ST_Touches": "touches",
-    "ST_Crosses": "crosses",
-    "ST_Overlaps": "overlaps",
-    "ST_Equals": "equals",
-}
-
-
-class SpatialField:
-    """The ``geometry`` property as the engine's evaluator uses it (``field.ST_Intersects(g)``).
-
-    pygeofilter hands the query geometry as ``ST_GeomFromEWKT('SRID=4326;WKT')``. On PostGIS
-    the predicate is the PostGIS function on the native column; on SQLite, ``odatis_spatial``
-    (shapely, registered on each connection) on the stored WKT.
-    """
-
-    def __init__(self, repository: Any) -> None:
-        self.dbtype = repository.dbtype
-        self.column = repository.query_mappings["bbox"]
-        if self.dbtype in ("sqlite", "sqlite3"):
-            engine = repository.engine
-            if not event.contains(engine, "connect", _register_sqlite_function):
-                event.listen(engine, "connect", _register_sqlite_function)
-                engine.dispose()  # connections opened before have not got the function
-
-    def __getattr__(self, name: str) -> Any:
-        if name not in _METHODS:
-            raise AttributeError(name)
-        predicate = _METHODS[name]
-
-        def relation(other: Any) -> Any:
-            if self.dbtype == "postgresql+postgis+native":
-                return getattr(func, name)(self.column, other)
-            query = other.clauses.clauses[0].value  # the 'SRID=4326;WKT' of ST_GeomFromEWKT
-            if self.dbtype.startswith("postgresql"):
-                return getattr(func, name)(
-                    func.ST_GeomFromText(self.column, 4326), func.ST_GeomFromEWKT(query)
-                )
-            return func.odatis_spatial(self.column, query, predicate) == 1
-
-        return relation

@@ -26,7 +26,6 @@ from odatis_csw.config import Settings
 from odatis_csw.engine import antimeridian, oarec_documents
 from odatis_csw.engine.alternates import add_feature_alternates
 from odatis_csw.engine.oarec_filter import (
-    SpatialField,
     Unwritable,
     check_tree,
     parse_json,
@@ -53,6 +52,7 @@ from odatis_csw.engine.oarec_params import (
     parse_limit,
     parse_offset,
 )
+from odatis_csw.engine.oarec_spatial import SpatialField
 from odatis_csw.engine.oarec_time import datetime_cql
 from odatis_csw.store.repository import CatalogueRepository
 
@@ -206,7 +206,7 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
         return (
             self._bad_format(headers_, args, FORMATS)
             or self._unknown_collection(headers_, args, collection)
-            or super().queryables(headers_, args, collection)
+            or self._rewritten(super().queryables(headers_, args, collection), oarec_documents.fix_queryables)
         )
 
     def sortables(self, headers_: Any, args: Any, collection: str = "metadata:main") -> Any:

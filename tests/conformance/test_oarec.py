@@ -801,10 +801,18 @@ def test_other_invalid_parameters_are_still_400(catalogue, params, parameter):
     assert_error(get(catalogue, ITEMS, **params), 400, parameter)
 
 
-def test_queryables_list_the_geometry(catalogue):
-    """OGC API - Features Part 3 /req/queryables/get-queryables-response."""
+def test_queryables_list_the_record_properties(catalogue):
+    """OGC API - Features Part 3 /req/queryables/get-queryables-response, Records
+    /req/searchable-catalog/mandatory-queryables: the geometry and the record's core properties,
+    each of which a filter takes."""
     document = ok_json(get(catalogue, f"{COLLECTION}/queryables", f="json"), "application/schema+json")
-    assert document["properties"]["geometry"]["x-ogc-role"] == "primary-geometry"
+    properties = document["properties"]
+    assert properties["geometry"]["x-ogc-role"] == "primary-geometry"
+    assert properties["identifier"]["x-ogc-role"] == "id"
+    assert {"type", "title", "description", "keywords", "created", "updated"} <= set(properties)
+    for name in sorted(set(properties) - {"geometry"}):
+        response = get(catalogue, ITEMS, filter=f"{name} IS NULL")
+        assert response.status_code == 200, (name, response.text[:300])
 
 
 def _unused(_: Path) -> None:  # keep the Path import for type checkers of helpers above
