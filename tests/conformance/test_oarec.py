@@ -13,7 +13,6 @@ import copy
 import json
 import re
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -813,7 +812,3 @@ def test_queryables_list_the_record_properties(catalogue):
     for name in sorted(set(properties) - {"geometry"}):
         response = get(catalogue, ITEMS, filter=f"{name} IS NULL")
         assert response.status_code == 200, (name, response.text[:300])
-
-
-def _unused(_: Path) -> None:  # keep the Path import for type checkers of helpers above
-    return None
