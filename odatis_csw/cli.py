@@ -163,6 +163,39 @@ def demo(ctx: click.Context, host: str, port: int, workers: int, no_serve: bool)
         _serve(hub, host, port, workers)
 
 
+@main.command("quality")
+@click.argument("record_id", required=False)
+@click.option("--invalid", is_flag=True, help="Only records not valid against the ISO 19139 schemas.")
+@click.pass_context
+def quality(ctx: click.Context, record_id: str | None, invalid: bool) -> None:
+    """Quality of served records: schema validity, completeness, repairs, problems."""
+    from odatis_csw.store.ledger import Ledger, quality_rows
+
+    settings = _settings(ctx)
+    setup_repository(settings.database, settings.table)
+    ledger = Ledger(settings.database)
+    try:
+        rows = quality_rows(ledger.engine, record_id, invalid)
+    finally:
+        ledger.close()
+    if record_id is not None and not rows:
+        raise click.ClickException(f"no quality result for {record_id!r}")
+    for row in rows:
+        validity = "valid" if row["valid_xsd"] else "not valid"
+        if row["xsd_scope"] == "none":
+            validity = "not ISO 19139 (not checked)"
+        click.echo(
+            f"{row['record_id']} [{row['source']}]: {validity}, completeness {row['completeness']}/100,"
+            f" {row['repair_count']} repaired"
+        )
+        if record_id is not None or invalid:
+            for repair in json.loads(row["repairs"]):
+                click.echo(f"  repair {repair['what']} at {repair['path']}: {repair['why']}")
+            for problem in json.loads(row["problems"])["problems"]:
+                where = f" (line {problem['line']})" if problem.get("line") else ""
+                click.echo(f"  {problem['severity']} at {problem['path']}{where}: {problem['message']}")
+
+
 @main.group()
 def harvest() -> None:
     """Harvest the data centres declared in sources.yml."""
@@ -275,7 +308,7 @@ def harvest_status(ctx: click.Context) -> None:
 def harvest_report(ctx: click.Context, run_id: int) -> None:
     """What one run did, with one line per rejected record."""
     from odatis_csw.harvest.report import run_report
-    from odatis_csw.store.ledger import Ledger
+    from odatis_csw.store.ledger import Ledger, run_quality
 
     settings = _settings(ctx)
     setup_repository(settings.database, settings.table)
@@ -284,7 +317,7 @@ def harvest_report(ctx: click.Context, run_id: int) -> None:
         run = ledger.run(run_id)
         if run is None:
             raise click.ClickException(f"no harvest run {run_id}")
-        click.echo(run_report(run, ledger.rejections(run_id)))
+        click.echo(run_report(run, ledger.rejections(run_id), run_quality(ledger.engine, run_id)))
     finally:
         ledger.close()
 

@@ -29,9 +29,9 @@ from odatis_csw.harvest.registry import harvester_for
 from odatis_csw.harvest.sources import Source, SourceRegistry
 from odatis_csw.safexml import parse_bytes
 from odatis_csw.store import ledger as ledger_tables
-from odatis_csw.store.ledger import Ledger, Provenance
+from odatis_csw.store.ledger import Ledger, Provenance, save_quality
 from odatis_csw.store.loader import Outcome as StoreOutcome
-from odatis_csw.store.loader import rows_of, store_row
+from odatis_csw.store.loader import assessed_rows_of, rows_of, store_row
 from odatis_csw.store.repository import CatalogueRepository, open_repository
 
 LOGGER = logging.getLogger(__name__)
@@ -186,16 +186,19 @@ class SourceRun:
             return self._reject(ref.identifier, "unsupported-format", reason, ref.url)
         try:
             document = parse_bytes(to_catalogue_document(raw.payload), source=ref.identifier)
-            rows = rows_of(self.repository, document, fallback_identifier(self.source.name, ref.identifier))
+            rows = assessed_rows_of(
+                self.repository, document, fallback_identifier(self.source.name, ref.identifier)
+            )
         except OdatisError as err:
             return self._reject(ref.identifier, "unreadable", err.user_msg, ref.url)
         if len(rows) != 1:
             return self._reject(
                 ref.identifier, "not-one-record", f"{len(rows)} records in one payload", ref.url
             )
-        row = rows[0]
+        row, assessment = rows[0]
         try:
             stored = store_row(self.repository, row, self.source.name)
+            save_quality(self.repository.engine, row.identifier, self.source.name, self.run_id, assessment)
         except Exception as err:  # noqa: BLE001 - a database refusal is reported, the run goes on
             return self._reject(ref.identifier, "not-stored", f"{type(err).__name__}: {err}", ref.url)
         self.ledger.archive(digest, raw.payload, raw.media_type)

@@ -37,7 +37,9 @@ def status_table(registry: SourceRegistry, last_runs: dict[str, dict[str, Any]])
     )
 
 
-def run_report(run: dict[str, Any], rejections: list[dict[str, Any]]) -> str:
+def run_report(
+    run: dict[str, Any], rejections: list[dict[str, Any]], quality: dict[str, Any] | None = None
+) -> str:
     lines = [
         f"run {run['id']} of {run['source']}: {run['status']}"
         f" ({'full' if run['full_listing'] else 'incremental'} listing)",
@@ -46,6 +48,12 @@ def run_report(run: dict[str, Any], rejections: list[dict[str, Any]]) -> str:
     ]
     if run.get("message"):
         lines.append(run["message"])
+    if quality and quality["checked"]:
+        lines.append(
+            f"quality of the {quality['checked']} ISO records stored: {quality['valid']} valid against the "
+            f"ISO 19139 schemas, {quality['repaired']} repaired, "
+            f"mean completeness {quality['completeness']}/100 (`odatis-csw quality --invalid` lists problems)"
+        )
     for rejection in rejections:
         where = f" at {rejection['location']}" if rejection.get("location") else ""
         record = f"{rejection['source']} {rejection['source_id']}"

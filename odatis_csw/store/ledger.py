@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    case,
     create_engine,
     delete,
     func,
@@ -111,6 +112,22 @@ seen = Table(
 )
 
 
+quality = Table(
+    "record_quality",
+    METADATA,
+    Column("record_id", Text, primary_key=True),
+    Column("source", String(40), nullable=False),
+    Column("run_id", Integer),
+    Column("checked_at", String(32), nullable=False),
+    Column("valid_xsd", Boolean, nullable=False),
+    Column("xsd_scope", String(8), nullable=False),
+    Column("completeness", Integer, nullable=False),
+    Column("repair_count", Integer, nullable=False),
+    Column("problems", Text, nullable=False),
+    Column("repairs", Text, nullable=False),
+)
+
+
 def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
@@ -137,6 +154,56 @@ class Provenance:
     sha256: str
     validators: dict[str, str]
     deleted: bool
+
+
+def save_quality(engine: Engine, record_id: str, source: str, run_id: int | None, assessment: Any) -> None:
+    """Store (replace) the repairs and quality of one served record."""
+    found = assessment.quality
+    values = {
+        "record_id": record_id,
+        "source": source,
+        "run_id": run_id,
+        "checked_at": iso(now()),
+        "valid_xsd": found.valid_xsd,
+        "xsd_scope": found.xsd_scope,
+        "completeness": found.completeness,
+        "repair_count": sum(1 for repair in assessment.repairs if repair.changed),
+        **assessment.to_json(),
+    }
+    values["problems"] = values.pop("quality")
+    with engine.begin() as connection:
+        connection.execute(delete(quality).where(quality.c.record_id == record_id))
+        connection.execute(insert(quality).values(**values))
+
+
+def quality_rows(
+    engine: Engine, record_id: str | None = None, invalid_only: bool = False
+) -> list[dict[str, Any]]:
+    query = select(quality).order_by(quality.c.record_id)
+    if record_id is not None:
+        query = query.where(quality.c.record_id == record_id)
+    if invalid_only:
+        query = query.where(quality.c.valid_xsd.is_(False))
+    with engine.connect() as connection:
+        return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def run_quality(engine: Engine, run_id: int) -> dict[str, Any]:
+    """Quality of the records stored by one run: how many checked, valid, repaired; mean completeness."""
+    query = select(
+        func.count(),
+        func.sum(case((quality.c.valid_xsd.is_(True), 1), else_=0)),
+        func.sum(case((quality.c.repair_count > 0, 1), else_=0)),
+        func.avg(quality.c.completeness),
+    ).where(and_(quality.c.run_id == run_id, quality.c.xsd_scope != "none"))
+    with engine.connect() as connection:
+        checked, valid, repaired, mean = connection.execute(query).one()
+    return {
+        "checked": int(checked or 0),
+        "valid": int(valid or 0),
+        "repaired": int(repaired or 0),
+        "completeness": round(float(mean or 0)),
+    }
 
 
 class Ledger:

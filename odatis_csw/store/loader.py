@@ -13,7 +13,8 @@ from pycsw.core import util as pycsw_util
 
 from odatis_csw.errors import OdatisError
 from odatis_csw.safexml import parse_file
-from odatis_csw.store.records import record_elements, to_row
+from odatis_csw.store.ledger import save_quality
+from odatis_csw.store.records import Assessment, assessed_row, record_elements
 from odatis_csw.store.repository import CatalogueRepository
 from odatis_csw.store.rows import normalise_row
 
@@ -63,12 +64,12 @@ def load_file(repository: CatalogueRepository, path: Path, max_bytes: int) -> li
     try:
         if not path.is_file():
             raise OdatisError(f"{path}: no such file")
-        rows = rows_of(repository, parse_file(path, max_bytes=max_bytes))
+        rows = assessed_rows_of(repository, parse_file(path, max_bytes=max_bytes))
     except OdatisError as err:
         return [LoadResult(path, Outcome.REJECTED, reason=err.user_msg.removeprefix(f"{path}: "))]
     except Exception as err:  # noqa: BLE001 - one bad file never stops a load
         return [LoadResult(path, Outcome.REJECTED, reason=f"not understood: {type(err).__name__}: {err}")]
-    return [_store(repository, path, row) for row in rows]
+    return [_store(repository, path, row, assessment) for row, assessment in rows]
 
 
 def rows_of(
@@ -78,10 +79,18 @@ def rows_of(
 
     ``fallback_identifier`` names a record whose document has none.
     """
-    return [
-        normalise_row(to_row(repository.context, repository, element, fallback_identifier))
-        for element in record_elements(tree.getroot())
-    ]
+    return [row for row, _ in assessed_rows_of(repository, tree, fallback_identifier)]
+
+
+def assessed_rows_of(
+    repository: CatalogueRepository, tree: etree._ElementTree, fallback_identifier: str | None = None
+) -> list[tuple[Any, Assessment]]:
+    """The rows of a parsed document with the repairs made and the quality found."""
+    found = []
+    for element in record_elements(tree.getroot()):
+        row, assessment = assessed_row(repository.context, repository, element, fallback_identifier)
+        found.append((normalise_row(row), assessment))
+    return found
 
 
 def store_row(repository: CatalogueRepository, row: Any, source: str = "local") -> Outcome:
@@ -103,9 +112,12 @@ def store_row(repository: CatalogueRepository, row: Any, source: str = "local") 
     return Outcome.UPDATED
 
 
-def _store(repository: CatalogueRepository, path: Path, row: Any) -> LoadResult:
+def _store(repository: CatalogueRepository, path: Path, row: Any, assessment: Assessment) -> LoadResult:
     try:
-        return LoadResult(path, store_row(repository, row), row.identifier)
+        outcome = store_row(repository, row)
+        if outcome is not Outcome.UNCHANGED:
+            save_quality(repository.engine, row.identifier, "local", None, assessment)
+        return LoadResult(path, outcome, row.identifier)
     except Exception as err:  # noqa: BLE001 - report the database's refusal, keep going
         return LoadResult(path, Outcome.REJECTED, row.identifier, f"not stored: {type(err).__name__}: {err}")
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
@@ -10,6 +12,7 @@ from pycsw.core import metadata
 from pycsw.core import util as pycsw_util
 
 from odatis_csw.errors import UnsupportedRecordError
+from odatis_csw.quality import Quality, Repair, repaired, validate
 from odatis_csw.safexml import safe_parser
 from odatis_csw.store.parsecopy import GMD, GMI, fix_https_namespaces, is_iso19139_profile_root, parse_copy
 
@@ -62,6 +65,20 @@ def record_elements(root: etree._Element) -> Iterator[etree._Element]:
     )
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """What the catalogue did to a record and what it thinks of it: repairs and quality."""
+
+    repairs: tuple[Repair, ...]
+    quality: Quality
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "repairs": json.dumps([repair.to_dict() for repair in self.repairs], ensure_ascii=False),
+            "quality": self.quality.to_json(),
+        }
+
+
 def to_row(
     context: Any, repository: Any, element: etree._Element, fallback_identifier: str | None = None
 ) -> Any:
@@ -70,8 +87,19 @@ def to_row(
     ``fallback_identifier`` names a record whose document has none (ncISO records often
     have ``fileIdentifier nilReason="missing"``); the harvester derives it from the source.
     """
+    return assessed_row(context, repository, element, fallback_identifier)[0]
+
+
+def assessed_row(
+    context: Any, repository: Any, element: etree._Element, fallback_identifier: str | None = None
+) -> tuple[Any, Assessment]:
+    """The row of one record, built from its repaired document, with the repairs and its quality."""
     name = dialect(element) or "record"
     canonical = etree.fromstring(etree.tostring(element), safe_parser())
+    repairs: list[Repair] = []
+    if canonical.tag in (f"{{{GMD}}}MD_Metadata", f"{{{GMI}}}MI_Metadata"):
+        repaired_tree, repairs = repaired(canonical)
+        canonical = repaired_tree.getroot()
     work = parse_copy(canonical)
     if (
         work.tag in (f"{{{GMD}}}MD_Metadata", f"{{{GMI}}}MI_Metadata")
@@ -93,4 +121,4 @@ def to_row(
     row.anytext = pycsw_util.get_anytext(canonical)
     if row.servicetype:
         row.servicetype = ",".join(part for part in row.servicetype.split(",") if part.strip())
-    return row
+    return row, Assessment(tuple(repairs), validate(canonical))

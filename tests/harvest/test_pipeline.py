@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -170,3 +171,45 @@ def test_one_run_per_source_at_a_time(hub):
     result = hub.cli("harvest", "run", "folder", check=False)
     assert result.returncode == 1
     assert "another run of this source is in progress" in result.stderr
+
+
+def test_quality_is_stored_shown_in_reports_and_queryable(hub, source_folder):
+    result = hub.cli("harvest", "run", "folder")
+    report = hub.cli("harvest", "report", str(run_id_of(result))).stdout
+    assert re.search(
+        r"quality of the \d+ ISO records stored: \d+ valid against the ISO 19139 schemas", report
+    )
+    rows = query(hub, "SELECT record_id, valid_xsd, completeness FROM record_quality")
+    assert len(rows) == len(list(source_folder.glob("*.xml")))
+    assert all(0 <= completeness <= 100 for _, _, completeness in rows)
+    invalid = {record_id for record_id, valid, _ in rows if not valid}
+    listed = hub.cli("quality", "--invalid").stdout
+    assert {line.split(" [")[0] for line in listed.splitlines() if not line.startswith("  ")} == invalid
+    one = hub.cli("quality", rows[0][0]).stdout
+    assert one.startswith(f"{rows[0][0]} [folder]: ")
+
+
+def test_a_repaired_record_is_served_repaired_with_its_trace(hub, source_folder):
+    target = source_folder / "owslib__iso_keywords_anchor.xml"
+    text = target.read_text(encoding="utf-8")
+    south = re.search(r"<gmd:southBoundLatitude>\s*<gco:Decimal>([^<]+)<", text).group(1)
+    north = re.search(r"<gmd:northBoundLatitude>\s*<gco:Decimal>([^<]+)<", text).group(1)
+    swapped = re.sub(r"(<gmd:southBoundLatitude>\s*<gco:Decimal>)[^<]+", rf"\g<1>{north}", text)
+    swapped = re.sub(r"(<gmd:northBoundLatitude>\s*<gco:Decimal>)[^<]+", rf"\g<1>{south}", swapped)
+    target.write_text(swapped, encoding="utf-8")
+    hub.cli("harvest", "run", "folder")
+    [(record_id, repairs)] = query(
+        hub,
+        "SELECT record_id, repairs FROM record_quality WHERE repair_count > 0 AND record_id = "
+        "(SELECT record_id FROM harvest_records WHERE source_id = 'owslib__iso_keywords_anchor.xml')",
+    )
+    assert "south" in repairs.lower()
+    [(xml,)] = query(hub, "SELECT xml FROM records WHERE identifier = :id", id=record_id)
+    served_south = re.search(r"<gmd:southBoundLatitude>\s*<gco:Decimal>([^<]+)<", xml).group(1)
+    assert float(served_south) == float(south)
+    archived = query(
+        hub,
+        "SELECT payload FROM harvest_payloads p JOIN harvest_records r ON r.sha256 = p.sha256 "
+        "WHERE r.source_id = 'owslib__iso_keywords_anchor.xml'",
+    )[0][0]
+    assert bytes(archived) == swapped.encode("utf-8")  # the exact source document stays in the archive
