@@ -7,7 +7,6 @@ records, and fails on or invents URIs for those it can read).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -47,18 +46,3 @@ def add_feature_alternates(feature: dict[str, Any], base_url: str) -> None:
     for link in alternate_links(base_url, feature["id"]):
         if (link["rel"], link["type"]) not in present:
             links.append(link)
-
-
-def add_alternate_links(content: str, base_url: str) -> str:
-    """Add the alternate links to every record of an OGC API JSON answer (items or item)."""
-    try:
-        document = json.loads(content)
-    except (TypeError, ValueError):
-        return content
-    if not isinstance(document, dict):
-        return content
-    features = document.get("features", [document] if document.get("type") == "Feature" else [])
-    for feature in features:
-        if isinstance(feature, dict):
-            add_feature_alternates(feature, base_url)
-    return json.dumps(document, default=list) if features else content

@@ -8,15 +8,12 @@ the world-wide envelope of the two halves.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import Any
 
 from lxml import etree
 from pycsw.ogc.gml import gml3, gml32
 from shapely import wkt as shapely_wkt
 from shapely.errors import ShapelyError
-from shapely.geometry import mapping
 
 from odatis_csw.safexml import safe_parser
 
@@ -102,33 +99,6 @@ def crossing_bbox_param(value: str) -> Box | None:
 def cql_for_crossing_box(box: Box) -> str:
     west, south, east, north = box
     return f"BBOX(geometry,{west},{south},180,{north}) OR BBOX(geometry,-180,{south},{east},{north})"
-
-
-def fix_feature_geometries(content: str, stored_geometries: Callable[[list[str]], dict[str, Any]]) -> str:
-    """Give crossing records their true MultiPolygon and an RFC 7946 ``bbox`` (west > east).
-
-    ``stored_geometries`` maps record identifiers to their stored WKT.
-    """
-    try:
-        document = json.loads(content)
-    except (TypeError, ValueError):
-        return content
-    if not isinstance(document, dict):
-        return content
-    features = document.get("features", [document] if document.get("type") == "Feature" else [])
-    ids = [feature["id"] for feature in features if feature.get("geometry") and "id" in feature]
-    if not ids:
-        return content
-    wkts = stored_geometries(ids)
-    changed = False
-    for feature in features:
-        wkt = wkts.get(feature.get("id"))
-        box = crossing_box(wkt)
-        if box is not None:
-            feature["geometry"] = mapping(shapely_wkt.loads(wkt))
-            feature["bbox"] = list(box)
-            changed = True
-    return json.dumps(document, default=list) if changed else content
 
 
 def record_identifiers(response: etree._Element) -> list[tuple[str, etree._Element]]:
