@@ -155,11 +155,11 @@ def test_get_record_of_a_deleted_record_answers_its_deleted_header(federation, p
     assert not alive.deleted and alive.xml.find(f"{OAI}metadata") is not None
 
 
-def test_get_record_of_an_unknown_record_is_unchanged(federation):
+def test_get_record_of_an_unknown_record_is_id_does_not_exist(federation):
     _, hub, _, _, _ = federation
     answer = oai(hub, verb="GetRecord", identifier="no-such-record", metadataPrefix="oai_dc")
-    assert answer.find(f"{OAI}GetRecord") is not None
     assert answer.find(f".//{OAI}record") is None
+    assert [error.get("code") for error in answer.iter(f"{OAI}error")] == ["idDoesNotExist"]
 
 
 def test_from_and_until_select_deleted_records_by_deletion_time(federation):

@@ -124,7 +124,22 @@ class PagingOAIPMH(oaipmh.OAIPMH):  # type: ignore[misc]
             element = node.find(self._path(path))
             if element is not None:
                 element.text = base_url
+        self._protocol_errors(node, kvp.get("verb"))
         return node
+
+    def _protocol_errors(self, node: Any, verb: str | None) -> None:
+        """The error codes OAI-PMH 2.0 §3.6 requires where the engine answers otherwise."""
+        if verb not in self.request_model:
+            for error in node.findall(self._path("oai:error")):
+                error.set("code", "badVerb")
+                error.text = "missing verb" if verb is None else f"illegal verb {verb!r}"
+        get_record = node.find(self._path("oai:GetRecord"))
+        if get_record is not None and not len(get_record):
+            node.remove(get_record)
+            self._add_error(node, "idDoesNotExist", "no record has this identifier")
+        codes = {error.get("code") for error in node.findall(self._path("oai:error"))}
+        if codes & {"badVerb", "badArgument"}:  # §3.6: the request element then carries no attributes
+            node.find(self._path("oai:request")).attrib.clear()
 
     def _response(self, response: Any, kvp: dict[str, str], repository: Any, server_url: str) -> Any:
         page = self.page
