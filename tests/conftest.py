@@ -98,7 +98,7 @@ class Catalogue:
             raise AssertionError(f"{command} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
         return result
 
-    def start(self, workers: int = 2) -> None:
+    def start(self, workers: int = 1) -> None:
         self.log = self.folder / "server.log"
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
@@ -217,7 +217,9 @@ def make_catalogue(tmp_path_factory: pytest.TempPathFactory, databases: Database
 def catalogue(make_catalogue, tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
     """The main test catalogue: every record of tests/data/records plus the antimeridian record."""
     extra = antimeridian_record(tmp_path_factory.mktemp("derived"))
-    return make_catalogue("main", RECORDS, extra)
+    catalogue = make_catalogue("main", RECORDS, extra, start=False)
+    catalogue.start(workers=2)  # the main catalogue runs several workers, as in production
+    return catalogue
 
 
 @pytest.fixture(scope="session")
