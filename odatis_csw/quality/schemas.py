@@ -10,6 +10,7 @@ compiling goes through :class:`LocalSchemaResolver`, which maps
 * ``http://www.isotc211.org/2005/<ns>/...`` to ``schemas/xsd/schemas.opengis.net/iso/19139/20070417/<ns>/...``
   (the same ISO 19139 schemas as published by OGC);
 * ``http://www.w3.org/...`` to ``schemas/xsd/www.w3.org/...``;
+* ``http://inspire.ec.europa.eu/schemas/...`` to ``schemas/xsd/inspire/...``;
 
 and refuses any other network URL (:class:`SchemaNotLocal`) rather than download it. The parsers also
 run with ``no_network=True``. There is no local schema for ISO 19115-2 (``gmi``) or ISO 19119
@@ -34,6 +35,7 @@ _ISO19139 = "schemas.opengis.net/iso/19139/20070417"
 
 #: URL prefix (host + path, no scheme) → folder of the local tree.
 PREFIXES: tuple[tuple[str, Path], ...] = (
+    ("inspire.ec.europa.eu/schemas/", XSD / "inspire"),
     ("schemas.opengis.net/", XSD / "schemas.opengis.net"),
     ("schemas.opengis.org/", XSD / "schemas.opengis.net"),
     ("www.isotc211.org/2005/", XSD / _ISO19139),
@@ -114,15 +116,22 @@ class LocalSchemaResolver(etree.Resolver):
         return self.resolve_filename(str(path), context)
 
 
+def schema_parser(resolver: LocalSchemaResolver) -> etree.XMLParser:
+    """A parser for schema documents: no network, no entities, imports through ``resolver``."""
+    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
+    parser.resolvers.add(resolver)
+    return parser
+
+
 def compile_schema(entry: bytes = ENTRY, resolver: LocalSchemaResolver | None = None) -> etree.XMLSchema:
     """Compile an entry schema (bytes) whose imports are resolved to the local tree only.
 
     ``resolver`` (a new one by default) keeps the URLs it mapped (``resolved``) and refused.
     """
     resolver = resolver if resolver is not None else LocalSchemaResolver()
-    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
-    parser.resolvers.add(resolver)
-    document = etree.fromstring(entry, parser, base_url=str(XSD / "odatis-quality-entry.xsd"))
+    document = etree.fromstring(
+        entry, schema_parser(resolver), base_url=str(XSD / "odatis-quality-entry.xsd")
+    )
     try:
         return etree.XMLSchema(document)
     except etree.XMLSchemaParseError as error:
