@@ -42,6 +42,7 @@ from lxml import etree
 
 from odatis_csw.config import Settings, load_config
 from odatis_csw.engine import csw as csw_engine
+from odatis_csw.engine.alternates import iso_record_query
 from odatis_csw.errors import OdatisError
 from odatis_csw.harvest.crosswalk import OAI_DATACITE, crosswalk_of, to_catalogue_document
 from odatis_csw.harvest.pipeline import fallback_identifier
@@ -275,14 +276,7 @@ def items_of(path: Path, file: str, max_bytes: int) -> list[Item]:
 
 def get_record_by_id(settings: Settings, identifier: str) -> tuple[etree._Element | None, str | None]:
     """The record the server answers to GetRecordById in ISO 19139, or why there is none."""
-    query = {
-        "service": "CSW",
-        "version": "2.0.2",
-        "request": "GetRecordById",
-        "id": identifier,
-        "outputschema": GMD,
-        "elementsetname": "full",
-    }
+    query = iso_record_query(identifier)
     environ = {
         "REQUEST_METHOD": "GET",
         "QUERY_STRING": urlencode(query),

@@ -13,18 +13,21 @@ from urllib.parse import quote, urlencode
 GMD = "http://www.isotc211.org/2005/gmd"
 
 
+def iso_record_query(identifier: str) -> dict[str, str]:
+    """The CSW GetRecordById parameters that answer a record as ISO 19139."""
+    return {
+        "service": "CSW",
+        "version": "2.0.2",
+        "request": "GetRecordById",
+        "id": identifier,
+        "outputschema": GMD,
+        "elementsetname": "full",
+    }
+
+
 def alternate_links(base_url: str, identifier: str) -> list[dict[str, str]]:
     """The record as ISO 19139 (CSW GetRecordById) and as an HTML page."""
-    iso = urlencode(
-        {
-            "service": "CSW",
-            "version": "2.0.2",
-            "request": "GetRecordById",
-            "id": identifier,
-            "outputschema": GMD,
-            "elementsetname": "full",
-        }
-    )
+    iso = urlencode(iso_record_query(identifier))
     item = f"{base_url}/collections/metadata:main/items/{quote(identifier, safe='')}"
     return [
         {
