@@ -65,7 +65,6 @@ SCHEMA = REPO / "schemas" / "fidelity.schema.json"
 SKIPPED_FOLDERS = ("broken", "other")
 #: Source name given to the records stored here, and to the harvester's fallback identifiers.
 SOURCE = "fidelity"
-GMD = "http://www.isotc211.org/2005/gmd"
 OAI = "http://www.openarchives.org/OAI/2.0/"
 #: Row of the records or files in which no record of a known dialect was found.
 NO_RECORD = "(no record)"
