@@ -12,6 +12,7 @@ from pycsw.core import metadata
 from pycsw.core import util as pycsw_util
 
 from odatis_csw.errors import UnsupportedRecordError
+from odatis_csw.model.record import Record
 from odatis_csw.quality import Quality, Repair, repaired, validate
 from odatis_csw.safexml import safe_parser
 from odatis_csw.store.parsecopy import GMD, GMI, fix_https_namespaces, is_iso19139_profile_root, parse_copy
@@ -71,6 +72,10 @@ class Assessment:
 
     repairs: tuple[Repair, ...]
     quality: Quality
+    #: the record element as the publisher wrote it (a CSW response unwrapped), for GetRepositoryItem
+    source_document: str = ""
+    #: the normalised model read from the source document, when a reader knows its dialect
+    record: Record | None = None
 
     def to_json(self) -> dict[str, str]:
         return {
@@ -121,4 +126,5 @@ def assessed_row(
     row.anytext = pycsw_util.get_anytext(canonical)
     if row.servicetype:
         row.servicetype = ",".join(part for part in row.servicetype.split(",") if part.strip())
-    return row, Assessment(tuple(repairs), validate(canonical))
+    source_document = etree.tostring(element, encoding="unicode")
+    return row, Assessment(tuple(repairs), validate(canonical), source_document)
