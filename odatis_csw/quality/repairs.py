@@ -76,6 +76,7 @@ from decimal import Decimal
 from lxml import etree
 
 from odatis_csw.quality.paths import GCO, GCO3, GEX3, GMD, GMI, GML, GML32, element_path, text
+from odatis_csw.quality.structure import repair_structure
 
 #: ``what`` codes of repairs that change the tree (the others are notes or known-unrepairable defects).
 CHANGES = frozenset(
@@ -87,6 +88,10 @@ CHANGES = frozenset(
         "date-indeterminate",
         "date-retyped",
         "language-added",
+        "gml-upgraded",
+        "keywords-reordered",
+        "keyword-nil",
+        "citation-date-nil",
     }
 )
 
@@ -109,9 +114,11 @@ class Repair:
 
 
 def repair(tree: etree._ElementTree | etree._Element) -> list[Repair]:
-    """Repair ``tree`` in place; return the trace (document order: boxes, dates, languages)."""
+    """Repair ``tree`` in place; return the trace (structure, boxes, dates, languages)."""
     root = tree.getroot() if isinstance(tree, etree._ElementTree) else tree
     repairs: list[Repair] = []
+    for metadata in list(root.iter(f"{{{GMD}}}MD_Metadata", f"{{{GMI}}}MI_Metadata")):
+        repairs.extend(Repair(*done) for done in repair_structure(metadata))
     for box in list(root.iter(f"{{{GMD}}}EX_GeographicBoundingBox", f"{{{GEX3}}}EX_GeographicBoundingBox")):
         repairs.extend(_repair_box(box))
     for element in list(root.iter(*_GCO_DATES, *_GML_POSITIONS)):
