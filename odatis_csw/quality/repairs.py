@@ -91,6 +91,7 @@ CHANGES = frozenset(
         "gml-upgraded",
         "keywords-reordered",
         "keyword-nil",
+        "anchor-added",
         "citation-date-nil",
     }
 )
