@@ -202,6 +202,7 @@ class Record:
     charset: str | None = None
     hierarchy_level: str = "dataset"  # MD_ScopeCode
     parent_identifier: str | None = None
+    dataset_uri: str | None = None  # ISO 19139 dataSetURI: a URI of the resource (often a DOI)
     metadata_date: str | None = None  # dateStamp
     metadata_contacts: list[Party] = field(default_factory=list)
     metadata_standard: str | None = None

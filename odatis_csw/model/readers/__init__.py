@@ -15,6 +15,7 @@ from lxml import etree
 
 from odatis_csw.errors import UnsupportedRecordError
 from odatis_csw.model.record import Record
+from odatis_csw.store.parsecopy import HTTPS_TYPOS, is_iso19139_profile_root
 
 GMD = "http://www.isotc211.org/2005/gmd"
 GMI = "http://www.isotc211.org/2005/gmi"
@@ -40,6 +41,11 @@ def reader_name(element: etree._Element) -> str | None:
     tag = element.tag if isinstance(element.tag, str) else ""
     if tag in READERS:
         return READERS[tag]
+    namespace = etree.QName(tag).namespace if tag else None
+    if namespace in HTTPS_TYPOS:  # https ISO namespaces (the ERDDAP template)
+        return READERS.get(f"{{{HTTPS_TYPOS[namespace]}}}{etree.QName(tag).localname}")
+    if is_iso19139_profile_root(element):  # MCP, CHE...: gco:isoType="gmd:MD_Metadata"
+        return "iso19139"
     if tag.startswith(f"{{{DATACITE_PREFIX}") and tag.endswith("}resource"):
         return "datacite"
     return None

@@ -1,0 +1,190 @@
+"""Read ISO 19139 (``gmd:MD_Metadata``), ISO 19115-2 (``gmi:MI_Metadata``) and their profiles.
+
+Profiles (SeaDataNet CDI/CSR, MCP, iso19139.fra, CHE...) rename classes but keep the ISO
+properties, so paths name properties and use ``*`` for the class below each one; namespaces are
+matched with lxml's ``{*}`` wildcard, so mistyped ``https`` namespaces (ERDDAP) read the same.
+
+OWSLib's ``owslib.iso.MD_Metadata`` is not used: it reads the first identification, the first
+geographic element of the first extent, one format, one e-mail per party, titles only as
+``gco:CharacterString``, no PT_FreeText, polygons only in GML 3.2 and no 19115-2 platform
+identifier, so nearly every field needed a second read with lxml; lxml alone is simpler.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from odatis_csw.errors import UnsupportedRecordError
+from odatis_csw.model.readers import isoparts
+from odatis_csw.model.readers.isotext import (
+    Languages,
+    cited_dates,
+    code,
+    codes,
+    date,
+    href,
+    local,
+    locales,
+    string,
+    strings,
+    text,
+    texts,
+)
+from odatis_csw.model.readers.isotext import (
+    add_new as _add,
+)
+from odatis_csw.model.readers.platforms import platforms
+from odatis_csw.model.record import Format, Link, Party, Record
+
+GMI = "http://www.isotc211.org/2005/gmi"
+GMI_NAMESPACES = (GMI, "https://www.isotc211.org/2005/gmi")
+
+
+def party(responsible: etree._Element, languages: Languages) -> Party | None:
+    """A ``CI_ResponsibleParty`` (or a profile's class extending it)."""
+    organisation = text(responsible.find("{*}organisationName"), languages)
+    individual = string(responsible.find("{*}individualName"))
+    position = string(responsible.find("{*}positionName"))
+    if organisation is None and individual is None and position is None:
+        return None
+    contact = responsible.find("{*}contactInfo/*")
+    found = Party(
+        code(responsible.find("{*}role")) or "",
+        organisation,
+        individual,
+        position,
+        anchor=organisation.anchor if organisation is not None else None,
+    )
+    if contact is None:
+        return found
+    found.phone = strings(contact.iterfind("{*}phone/*/{*}voice"))
+    address = contact.find("{*}address/*")
+    if address is not None:
+        found.email = strings(address.iterfind("{*}electronicMailAddress"))
+        found.address = strings(address.iterfind("{*}deliveryPoint"))
+        found.city = string(address.find("{*}city"))
+        found.postal_code = string(address.find("{*}postalCode"))
+        found.country = string(address.find("{*}country"))
+    resource = contact.find("{*}onlineResource/*")
+    link = None if resource is None else isoparts.online_resource(resource, languages)
+    found.url = link.url if link is not None else None
+    return found
+
+
+def parties(props: list[etree._Element], languages: Languages) -> list[Party]:
+    found = []
+    for prop in props:
+        for responsible in prop.iterfind("*"):
+            read = party(responsible, languages)
+            if read is not None:
+                found.append(read)
+    return found
+
+
+def _links(root: etree._Element, languages: Languages) -> list[Link]:
+    resources = [
+        *root.iterfind("{*}distributionInfo/*/{*}transferOptions/*/{*}onLine/*"),
+        *root.iterfind("{*}distributionInfo/*/{*}distributor/*/{*}distributorTransferOptions/*/{*}onLine/*"),
+        *root.iterfind("{*}identificationInfo/*/{*}containsOperations/*/{*}connectPoint/*"),
+    ]
+    found: list[Link] = []
+    for resource in resources:
+        link = isoparts.online_resource(resource, languages)
+        if link is not None and link not in found:
+            found.append(link)
+    return found
+
+
+def _formats(root: etree._Element) -> list[Format]:
+    found: list[Format] = []
+    for md_format in [
+        *root.iterfind("{*}distributionInfo/*/{*}distributionFormat/*"),
+        *root.iterfind("{*}distributionInfo/*/{*}distributor/*/{*}distributorFormat/*"),
+    ]:
+        name = string(md_format.find("{*}name"))
+        if name:
+            read = Format(name, string(md_format.find("{*}version")))
+            if read not in found:
+                found.append(read)
+    return found
+
+
+def _identification(record: Record, ident: etree._Element, languages: Languages, first: bool) -> None:
+    """Add what one identification says to ``record`` (the first gives title, abstract...)."""
+    citation = ident.find("{*}citation/*")
+    if citation is not None:
+        if first:
+            record.title = text(citation.find("{*}title"), languages) or record.title
+            record.edition = string(citation.find("{*}edition"))
+        _add(record.alternate_titles, texts(citation.iterfind("{*}alternateTitle"), languages))
+        _add(record.identifiers, isoparts.citation_identifiers(citation, languages))
+        _add(record.dates, cited_dates(citation))
+        _add(record.parties, parties(citation.findall("{*}citedResponsibleParty"), languages))
+    if first:
+        record.abstract = text(ident.find("{*}abstract"), languages)
+        record.purpose = text(ident.find("{*}purpose"), languages)
+        record.service_type = string(ident.find("{*}serviceType"))
+        record.maintenance_frequency = code(
+            ident.find("{*}resourceMaintenance/*/{*}maintenanceAndUpdateFrequency")
+        )
+    _add(record.credit, strings(ident.iterfind("{*}credit")))
+    _add(record.status, codes(ident.iterfind("{*}status")))
+    _add(record.parties, parties(ident.findall("{*}pointOfContact"), languages))
+    for md_keywords in ident.iterfind("{*}descriptiveKeywords/*"):
+        group = isoparts.keyword_group(md_keywords, languages)
+        if group is not None:
+            _add(record.keywords, [group])
+    _add(record.topic_categories, codes(ident.iterfind("{*}topicCategory")))
+    _add(record.resource_languages, [c for c in codes(ident.iterfind("{*}language")) if c])
+    _add(record.extents, isoparts.extents(ident, languages))
+    _add(record.graphic_overviews, strings(ident.iterfind("{*}graphicOverview/*/{*}fileName")))
+    _add(record.spatial_representation_types, codes(ident.iterfind("{*}spatialRepresentationType")))
+    isoparts.add_constraints(record.constraints, ident, languages)
+
+
+def _reference_systems(root: etree._Element) -> list[str]:
+    found = []
+    for identifier in root.iterfind("{*}referenceSystemInfo/*/{*}referenceSystemIdentifier/*"):
+        value = text(identifier.find("{*}code"))
+        if value is not None:
+            found.append(value.value or value.anchor or "")
+    return [value for value in found if value]
+
+
+def read(element: etree._Element) -> Record:
+    """The normalised model of an ISO 19139 / 19115-2 record or of a 19139 profile's record."""
+    identifications = [ident for ident in element.iterfind("{*}identificationInfo/*")]
+    if not identifications:
+        raise UnsupportedRecordError("ISO 19139 record without identificationInfo: nothing to catalogue")
+    languages = locales(element)
+    dialect = "iso19115-2" if etree.QName(element).namespace in GMI_NAMESPACES else "iso19139"
+    language = code(element.find("{*}language"))
+    record = Record(
+        dialect,
+        file_identifier=string(element.find("{*}fileIdentifier")),
+        language=language,
+        other_languages=[lang for lang in dict.fromkeys(languages.values()) if lang != language],
+        charset=code(element.find("{*}characterSet")),
+        parent_identifier=string(element.find("{*}parentIdentifier")),
+        metadata_date=date(element.find("{*}dateStamp")),
+        metadata_contacts=parties(element.findall("{*}contact"), languages),
+        metadata_standard=string(element.find("{*}metadataStandardName")),
+        metadata_standard_version=string(element.find("{*}metadataStandardVersion")),
+        reference_systems=_reference_systems(element),
+        dataset_uri=string(element.find("{*}dataSetURI")) or href(element.find("{*}dataSetURI")),
+    )
+    scope = code(element.find("{*}hierarchyLevel"))
+    if scope:
+        record.hierarchy_level = scope
+    elif local(identifications[0]).startswith("SV_"):
+        record.hierarchy_level = "service"
+    for index, ident in enumerate(identifications):
+        _identification(record, ident, languages, index == 0)
+    distributors = element.findall("{*}distributionInfo/*/{*}distributor/*/{*}distributorContact")
+    _add(record.parties, parties(distributors, languages))
+    record.links = _links(element, languages)
+    record.formats = _formats(element)
+    for statement in element.iterfind("{*}dataQualityInfo/*/{*}lineage/*/{*}statement"):
+        record.lineage = record.lineage or text(statement, languages)
+    record.platforms = platforms(element, languages)
+    return record
