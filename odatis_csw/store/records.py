@@ -12,6 +12,7 @@ from pycsw.core import metadata
 from pycsw.core import util as pycsw_util
 
 from odatis_csw.errors import UnsupportedRecordError
+from odatis_csw.mapping.anchors import add_anchors
 from odatis_csw.model.record import Record
 from odatis_csw.quality import Quality, Repair, repaired, validate
 from odatis_csw.safexml import safe_parser
@@ -105,6 +106,7 @@ def assessed_row(
     if canonical.tag in (f"{{{GMD}}}MD_Metadata", f"{{{GMI}}}MI_Metadata"):
         repaired_tree, repairs = repaired(canonical)
         canonical = repaired_tree.getroot()
+        repairs.extend(add_anchors(canonical))
     work = parse_copy(canonical)
     if (
         work.tag in (f"{{{GMD}}}MD_Metadata", f"{{{GMI}}}MI_Metadata")
