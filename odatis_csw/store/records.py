@@ -13,8 +13,10 @@ from pycsw.core import util as pycsw_util
 
 from odatis_csw.errors import UnsupportedRecordError
 from odatis_csw.mapping.anchors import add_anchors
+from odatis_csw.model.readers import read_record, reader_name
 from odatis_csw.model.record import Record
 from odatis_csw.quality import Quality, Repair, repaired, validate
+from odatis_csw.quality.paths import element_path
 from odatis_csw.safexml import safe_parser
 from odatis_csw.store.parsecopy import GMD, GMI, fix_https_namespaces, is_iso19139_profile_root, parse_copy
 
@@ -129,4 +131,16 @@ def assessed_row(
     if row.servicetype:
         row.servicetype = ",".join(part for part in row.servicetype.split(",") if part.strip())
     source_document = etree.tostring(element, encoding="unicode")
-    return row, Assessment(tuple(repairs), validate(canonical), source_document)
+    record = normalised(canonical, repairs)
+    return row, Assessment(tuple(repairs), validate(canonical), source_document, record)
+
+
+def normalised(element: etree._Element, repairs: list[Repair]) -> Record | None:
+    """The normalised model of a record element; a reader's failure is traced, never fatal."""
+    if reader_name(element) is None:
+        return None
+    try:
+        return read_record(element)
+    except Exception as err:  # noqa: BLE001 - the record stays served as published; the trace says why
+        repairs.append(Repair("model-unread", f"{type(err).__name__}: {err}", element_path(element)))
+        return None
