@@ -14,6 +14,7 @@ from werkzeug.routing import PathConverter
 from odatis_csw import __version__
 from odatis_csw.config import Settings
 from odatis_csw.engine import csw as csw_engine
+from odatis_csw.engine.oaipmh import OaiProvider
 from odatis_csw.engine.records import CatalogueRecordsAPI
 from odatis_csw.errors import RepositoryError
 from odatis_csw.store.repository import ping
@@ -61,6 +62,8 @@ def _json_error(status: int, code: str, description: str, allow: list[str] | Non
 
 
 READ_ONLY = "this catalogue is read-only over HTTP: records enter through its harvester"
+#: OAI-PMH 2.0 §3.1.1.2: arguments of a POST request are a form in the body.
+OAI_FORM = "application/x-www-form-urlencoded"
 
 
 def _bounded_body(environ: dict[str, Any]) -> bytes | None:
@@ -82,6 +85,7 @@ def create_app(settings: Settings) -> Flask:
     app.url_map.converters["item_id"] = _ItemIdConverter
     app.config["ODATIS_SETTINGS"] = settings
     records = CatalogueRecordsAPI(settings)
+    oai_provider = OaiProvider(settings)
 
     def engine_call(mode: str) -> Response:
         environ = request.environ
@@ -103,9 +107,19 @@ def create_app(settings: Settings) -> Flask:
     def csw() -> Response:
         return engine_call("csw")
 
-    @app.route("/oaipmh", methods=["GET"])
+    @app.route("/oaipmh", methods=["GET", "POST"])
     def oaipmh() -> Response:
-        return engine_call("oaipmh")
+        """OAI-PMH 2.0: GET with a query, or POST with a form (the raw pairs: repeats are seen)."""
+        if request.method == "POST":
+            if request.mimetype != OAI_FORM:
+                # the arguments cannot be read at all: an HTTP-level refusal, not an OAI-PMH error
+                text = f"OAI-PMH POST requests carry their arguments as {OAI_FORM} (OAI-PMH 2.0 §3.1.1.2)"
+                return Response(text, 415, mimetype="text/plain", headers={"Accept-Post": OAI_FORM})
+            request.max_content_length = MAX_REQUEST_BYTES  # larger: 413, by the error handler
+            pairs = list(request.form.items(multi=True))
+        else:
+            pairs = list(request.args.items(multi=True))
+        return Response(oai_provider.answer(pairs), 200, mimetype="text/xml")
 
     @app.route("/opensearch", methods=["GET"])
     def opensearch() -> Response:

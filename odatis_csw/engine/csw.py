@@ -1,4 +1,4 @@
-"""CSW, OAI-PMH and OpenSearch requests, answered by a pycsw ``Csw`` we subclass."""
+"""CSW and OpenSearch requests, answered by a pycsw ``Csw`` we subclass."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from odatis_csw.config import Settings
 from odatis_csw.engine import antimeridian, csw_filters, kvp
 from odatis_csw.engine.csw3 import CatalogueCsw3
 from odatis_csw.engine.csw_iface import CatalogueCsw2
-from odatis_csw.engine.oaipmh import PagingOAIPMH
 from odatis_csw.engine.outputschemas import SAFE_OUTPUT_SCHEMAS
 from odatis_csw.safexml import safe_parser
 
@@ -44,7 +43,7 @@ WRITE_CONFORMANCE = ("/conf/Transaction", "/conf/Harvest-")
 
 
 class CatalogueCsw(server.Csw):  # type: ignore[misc]
-    """pycsw's ``Csw`` on our repository, with working OAI-PMH paging and no write operation."""
+    """pycsw's ``Csw`` on our repository, with no write operation."""
 
     def __init__(self, rtconfig: dict[str, Any], env: dict[str, Any]) -> None:
         super().__init__(rtconfig, env)
@@ -53,6 +52,8 @@ class CatalogueCsw(server.Csw):  # type: ignore[misc]
         self.orm = "sqlalchemy"
         #: text of a bad POST constraint the engine reported under another locator
         self.constraint_problem: str | None = None
+        #: GetRepositoryItem: the source document found and its media type, written as they are
+        self.source_document: tuple[bytes, str] | None = None
         self.context.response_codes = dict(OWS_EXCEPTION_STATUS)
         if type(self.iface) is csw3.Csw3:  # dispatch() swaps it only for CSW 2.0.2
             self.iface = CatalogueCsw3(server_csw=self)
@@ -71,12 +72,6 @@ class CatalogueCsw(server.Csw):  # type: ignore[misc]
         for name, constraint in self.context.model.get("constraints", {}).items():
             if any(marker in name for marker in WRITE_CONFORMANCE):
                 constraint["values"] = ["FALSE"]
-
-    def oaipmh(self) -> PagingOAIPMH:
-        """The OAI-PMH provider with working resumption tokens."""
-        if not self.oaipmhobj:
-            self.oaipmhobj = PagingOAIPMH(self.context, self.config)
-        return self.oaipmhobj
 
     def dispatch(self, writer: Any = None, write_headers: bool = True) -> Any:
         """Check and repair the request, then let the engine answer."""
@@ -181,7 +176,14 @@ class CatalogueCsw(server.Csw):  # type: ignore[misc]
                     self.kvp[key] = etree.tostring(root).decode()
 
     def _write_response(self) -> Any:
-        """Show crossing boxes as west > east; place INSPIRE capabilities where OWS 2.0 wants them."""
+        """Show crossing boxes as west > east; place INSPIRE capabilities where OWS 2.0 wants them.
+
+        A source document (GetRepositoryItem) is answered byte for byte, with its media type.
+        """
+        if self.source_document is not None and not self.exception:
+            payload, media_type = self.source_document
+            self.contenttype = media_type
+            return [self.context.response_codes["OK"], payload]
         if self.constraint_problem is not None and self.exception:
             # OGC 07-006r1 and 12-176r7: a bad constraint is an invalid value of that parameter
             self.response = self.iface.exceptionreport(
@@ -216,7 +218,6 @@ def wrap_inspire_capabilities(response: etree._Element) -> None:
 #: WSGI environ flags pycsw reads to pick its mode (see pycsw/wsgi_flask.py).
 MODE_FLAGS = {
     "csw": "PYCSW_IS_CSW",
-    "oaipmh": "PYCSW_IS_OAIPMH",
     "opensearch": "PYCSW_IS_OPENSEARCH",
 }
 

@@ -1,312 +1,281 @@
-"""OAI-PMH paging fixed: resumption tokens that are exclusive, sufficient, opaque and stable.
+"""The catalogue's OAI-PMH 2.0 provider, answering from the records table in SQL.
 
-pycsw's provider treats the token as a bare CSW start position, demands ``metadataPrefix``
-beside it (so ``verb=ListRecords&resumptionToken=T`` answers ``badArgument``), forgets
-``from``/``until``/``set`` on later pages, ignores ``set`` and miscounts ``cursor``.
-Here the token carries the whole selective-harvest state, pages are ordered by
-identifier, ``set`` filters, and ``cursor``/``completeListSize`` follow OAI-PMH 2.0 §3.5.
-
-Harvested records deleted at their source are reported as deleted records (§2.5.1,
-``deletedRecord`` persistent): GetRecord answers their header with ``status="deleted"``,
-and ListRecords/ListIdentifiers list them after the live records, in pages of the
-server's ``maxrecords`` that the token marks with ``deleted`` (an offset in that part).
+Verbs are answered here (Identify, ListMetadataFormats, ListSets, GetRecord,
+ListIdentifiers, ListRecords); arguments are checked in :mod:`oai_args`, formats live in
+:mod:`oai_formats`, sets in :mod:`oai_sets`, tokens in :mod:`oai_paging`, deleted records
+in :mod:`oai_deleted` and documents are written by :mod:`oai_response`. Lists give the
+live records in identifier order, then the deleted ones, one bounded page at a time.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from lxml import etree
-from pycsw import oaipmh
-from pycsw.core import util
+from sqlalchemy import Table, inspect
+from sqlalchemy.engine import Engine
 
-from odatis_csw.engine.oai_deleted import Tombstones, Window, window
+from odatis_csw.config import Settings
+from odatis_csw.engine import oai_args, oai_response
+from odatis_csw.engine.oai_args import OaiError, OaiRequest
+from odatis_csw.engine.oai_deleted import Tombstones
+from odatis_csw.engine.oai_formats import FORMATS, Format, conditions, dois_of
+from odatis_csw.engine.oai_paging import DELETED, LIVE, ListState, decode
+from odatis_csw.engine.oai_records import LiveRecords, datestamp
+from odatis_csw.engine.oai_response import Response, add, header, record, resumption_token
+from odatis_csw.engine.oai_sets import SetCatalogue, SetFilter, specs_of
+from odatis_csw.store import identities
+from odatis_csw.store.repository import open_repository
 
-PAGED_VERBS = ("ListRecords", "ListIdentifiers")
-#: Arguments a token carries from the first page to the next ones.
-CARRIED = ("metadataprefix", "from", "until", "set")
-#: Arguments pycsw reads beside the OAI-PMH ones, never part of the request.
-INTERNAL = ("verb", "mode", "config")
-CAMEL_CASE = {"metadataprefix": "metadataPrefix", "resumptiontoken": "resumptionToken"}
-
-
-class TokenError(ValueError):
-    """A resumption token that this provider did not issue."""
-
-
-def encode_token(state: dict[str, Any]) -> str:
-    raw = json.dumps(state, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_token(token: str) -> dict[str, Any]:
-    try:
-        state = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as err:
-        raise TokenError(token) from err
-    if (
-        not isinstance(state, dict)
-        or not _count(state.get("cursor"))
-        or ("deleted" in state and not _count(state["deleted"]))
-        or "metadataprefix" not in state
-        or set(state) - {*CARRIED, "cursor", "deleted"}
-    ):
-        raise TokenError(token)
-    return state
+LOGGER = logging.getLogger(__name__)
+GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
+#: Page size when ``server.maxrecords`` is not set.
+DEFAULT_PAGE = 50
 
 
-def _count(value: Any) -> bool:
-    return type(value) is int and value >= 0
+class OaiProvider:
+    """OAI-PMH over one catalogue database; the database is opened on the first request."""
 
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.base_url = str(settings.pycsw["server"]["url"]).split("?", 1)[0].rstrip("/") + "/oaipmh"
+        configured = int(settings.pycsw["server"].get("maxrecords") or 0)
+        self.page_size = configured if configured > 0 else DEFAULT_PAGE
+        self._store: tuple[Engine, Table] | None = None
+        self.verbs: dict[str, Callable[[OaiRequest, Response], None]] = {
+            "Identify": self.identify,
+            "ListMetadataFormats": self.list_metadata_formats,
+            "ListSets": self.list_sets,
+            "GetRecord": self.get_record,
+            "ListIdentifiers": self.list_items,
+            "ListRecords": self.list_items,
+        }
 
-@dataclass
-class PageRequest:
-    """What one ListRecords/ListIdentifiers page asks for, or the error it deserves."""
+    def answer(self, pairs: Iterable[tuple[str, str]]) -> bytes:
+        """The response document to one request given as its (key, value) pairs."""
+        try:
+            request = oai_args.parse(pairs)
+        except OaiError as err:
+            return Response(self.base_url, {}).error(err.code, err.message).tostring()
+        echoed = {"verb": request.verb, **request.arguments}
+        response = Response(self.base_url, echoed)
+        try:
+            self.verbs[request.verb](request, response)
+        except OaiError as err:
+            return Response(self.base_url, echoed).error(err.code, err.message).tostring()
+        return response.tostring()
 
-    state: dict[str, Any] | None = None
-    error: tuple[str, str] | None = None
+    # -- the database ---------------------------------------------------------------------------
 
+    @property
+    def engine(self) -> Engine:
+        return self._open()[0]
 
-class PagingOAIPMH(oaipmh.OAIPMH):  # type: ignore[misc]
-    """pycsw's OAI-PMH provider with correct resumption-token paging and sets."""
+    @property
+    def table(self) -> Table:
+        return self._open()[1]
 
-    page: PageRequest | None = None
+    def _open(self) -> tuple[Engine, Table]:
+        if self._store is None:
+            repository = open_repository(self.settings.database, self.settings.table)
+            self._store = (repository.engine, repository.dataset.__table__)
+        return self._store
 
-    def request(self, kvp: dict[str, str]) -> dict[str, Any]:
-        verb = kvp.get("verb")
-        if verb not in PAGED_VERBS:
-            self.page = None
-            return dict(super().request(kvp))
-        self.page = self._page_request(kvp)
-        if self.page.state is None:
-            translated = dict(super().request({"verb": verb, "mode": "oaipmh"}))
-            translated["maxrecords"] = 0  # the answer is an error; fetch nothing
-            return translated
-        state = self.page.state
-        translated = dict(super().request({"verb": verb, "mode": "oaipmh", **_carried(state, "set")}))
-        translated["startposition"] = state["cursor"] + 1
-        if "deleted" in state:  # past the live records: fetch none of them
-            translated["startposition"] = 1
-            translated["maxrecords"] = 0
-        translated["sortby"] = "dc:identifier:A"
-        if "set" in state:
-            set_filter = f"dc:type = '{self.metadata_sets[state['set']][1]}'"
-            if "constraint" in translated:
-                translated["constraint"] = f"{translated['constraint']} and {set_filter}"
-            else:
-                translated["constraintlanguage"] = "CQL_TEXT"
-                translated["constraint"] = set_filter
-        return translated
+    @property
+    def records(self) -> LiveRecords:
+        return LiveRecords(self.engine, self.table)
 
-    def _page_request(self, kvp: dict[str, str]) -> PageRequest:
-        arguments = {key: value for key, value in kvp.items() if key not in INTERNAL}
-        if "resumptiontoken" in arguments:
-            if len(arguments) > 1:
-                return PageRequest(error=("badArgument", "resumptionToken is an exclusive argument"))
-            try:
-                state = decode_token(arguments["resumptiontoken"])
-            except TokenError:
-                return PageRequest(error=("badResumptionToken", "the resumptionToken is invalid or expired"))
-        else:
-            state = {**_carried(arguments), "cursor": 0}
-        if "set" in state and state["set"] not in self.metadata_sets:
-            return PageRequest(error=("badArgument", f"unknown set {state['set']!r}"))
-        return PageRequest(state=state)
+    def tombstones(self) -> Tombstones | None:
+        return Tombstones.of(self.engine, self.table)
 
-    def response(self, response: Any, kvp: dict[str, str], repository: Any, server_url: str) -> Any:
-        node = self._response(response, kvp, repository, server_url)
-        base_url = server_url.split("?", 1)[0]  # OAI-PMH §3.1.1: no query in the base URL
-        for path in ("oai:request", "oai:Identify/oai:baseURL"):
-            element = node.find(self._path(path))
-            if element is not None:
-                element.text = base_url
-        self._protocol_errors(node, kvp.get("verb"))
-        return node
+    def formats(self) -> dict[str, Format]:
+        """The formats this database can serve (``datacite`` needs the identities table)."""
+        if inspect(self.engine).has_table(identities.identities.name):
+            return FORMATS
+        return {prefix: fmt for prefix, fmt in FORMATS.items() if prefix != "datacite"}
 
-    def _protocol_errors(self, node: Any, verb: str | None) -> None:
-        """The error codes OAI-PMH 2.0 §3.6 requires where the engine answers otherwise."""
-        if verb not in self.request_model:
-            for error in node.findall(self._path("oai:error")):
-                error.set("code", "badVerb")
-                error.text = "missing verb" if verb is None else f"illegal verb {verb!r}"
-        get_record = node.find(self._path("oai:GetRecord"))
-        if get_record is not None and not len(get_record):
-            node.remove(get_record)
-            self._add_error(node, "idDoesNotExist", "no record has this identifier")
-        codes = {error.get("code") for error in node.findall(self._path("oai:error"))}
-        if codes & {"badVerb", "badArgument"}:  # §3.6: the request element then carries no attributes
-            node.find(self._path("oai:request")).attrib.clear()
+    def format(self, prefix: str) -> Format:
+        fmt = self.formats().get(prefix)
+        if fmt is None:
+            raise OaiError("cannotDisseminateFormat", f"metadataPrefix {prefix!r} is not served here")
+        return fmt
 
-    def _response(self, response: Any, kvp: dict[str, str], repository: Any, server_url: str) -> Any:
-        page = self.page
-        verb = kvp.get("verb")
-        if verb not in PAGED_VERBS or page is None:
-            identifier = kvp.get("identifier")
-            node = super().response(response, kvp, repository, server_url)
-            if verb in ("Identify", "GetRecord"):
-                tombstones = Tombstones.of(repository)
-                if tombstones is not None and verb == "Identify":
-                    self._declare_deletions(node, tombstones)
-                elif tombstones is not None and identifier:
-                    self._add_deleted_record(node, tombstones, identifier)
-            return node
-        if page.error is not None or page.state is None:
-            node = super().response(response, {}, repository, server_url)
-            for error in node.findall(self._path("oai:error")):
-                node.remove(error)
-            self._echo_request(node, kvp)
-            code, text = page.error or ("badArgument", "bad request")
-            self._add_error(node, code, text)
-            return node
-        state = page.state
-        inner = {"verb": verb, "mode": "oaipmh", **_carried(state)}
-        node = super().response(response, inner, repository, server_url)
-        self._echo_request(node, kvp)
-        verb_node = node.find(self._path(f"oai:{verb}"))
-        if verb_node is None:  # the engine answered with an error already
-            return node
-        for stale in verb_node.findall(self._path("oai:resumptionToken")):
-            verb_node.remove(stale)
-        matched = int(response.xpath("//@numberOfRecordsMatched")[0])
-        next_record = int(response.xpath("//@nextRecord")[0])
-        returned = int(response.xpath("//@numberOfRecordsReturned")[0])
-        cursor = state["cursor"]
-        deleted = _deleted_part(repository, state)
-        if "deleted" in state:
-            return self._deleted_page(node, verb_node, state, deleted, listed=cursor, offset=state["deleted"])
-        if deleted is None or deleted.total == 0:
-            return self._live_only(node, verb_node, state, matched, next_record)
-        if returned == 0:  # no live record (left) in this list: its deleted part starts here
-            return self._deleted_page(node, verb_node, state, deleted, listed=cursor, offset=0)
-        token = etree.SubElement(
-            verb_node,
-            self._path("oai:resumptionToken"),
-            completeListSize=str(matched + deleted.total),
-            cursor=str(cursor),
+    def sets(self) -> SetCatalogue:
+        tombstones = self.tombstones()
+        return SetCatalogue(
+            self.records.distinct,
+            tombstones.sources if tombstones is not None else list,
+            self.table,
+            self.settings.sources_path,
         )
-        if next_record > 0:
-            token.text = encode_token({**state, "cursor": next_record - 1})
-        else:  # the live records end here; the deleted ones follow
-            token.text = encode_token({**state, "cursor": cursor + returned, "deleted": 0})
-        return node
 
-    def _live_only(
-        self, node: Any, verb_node: Any, state: dict[str, Any], matched: int, next_record: int
-    ) -> Any:
-        """A page of a list without deleted records."""
-        if matched == 0:
-            node.remove(verb_node)
-            self._add_error(node, "noRecordsMatch", "no record matches the request")
-            return node
-        cursor = state["cursor"]
-        if cursor == 0 and next_record == 0:
-            return node  # one complete page: no token
-        token = etree.SubElement(
-            verb_node, self._path("oai:resumptionToken"), completeListSize=str(matched), cursor=str(cursor)
-        )
-        if next_record > 0:
-            token.text = encode_token({**state, "cursor": next_record - 1})
-        return node
+    # -- verbs ----------------------------------------------------------------------------------
 
-    def _deleted_page(
-        self,
-        node: Any,
-        verb_node: Any,
-        state: dict[str, Any],
-        deleted: DeletedPart | None,
-        listed: int,
-        offset: int,
-    ) -> Any:
-        """A page of deleted records from ``offset``, after ``listed`` live ones."""
-        rows = deleted.tombstones.page(deleted.bounds, offset, self._page_size()) if deleted else []
-        if deleted is None or not rows:
-            node.remove(verb_node)
-            self._add_error(node, "noRecordsMatch", "no record matches the request")
-            return node
-        for identifier, datestamp in rows:
-            if verb_node.tag == self._path("oai:ListIdentifiers"):
-                self._add_deleted_header(verb_node, identifier, datestamp)
-            else:
-                record = etree.SubElement(verb_node, self._path("oai:record"))
-                self._add_deleted_header(record, identifier, datestamp)
-        end = offset + len(rows)
-        if listed == 0 and offset == 0 and end >= deleted.total:
-            return node  # one complete page: no token
-        token = etree.SubElement(
-            verb_node,
-            self._path("oai:resumptionToken"),
-            completeListSize=str(listed + deleted.total),
-            cursor=str(listed + offset),
-        )
-        if end < deleted.total:
-            token.text = encode_token({**state, "cursor": listed, "deleted": end})
-        return node
+    def identify(self, request: OaiRequest, response: Response) -> None:
+        config = self.settings.pycsw["metadata"]
+        tombstones = self.tombstones()
+        stamps = [self.records.earliest(), tombstones.earliest() if tombstones is not None else None]
+        earliest = min((stamp for stamp in stamps if stamp), default=oai_response.now())
+        verb = response.verb("Identify")
+        add(verb, "repositoryName", str(config["identification"]["title"]))
+        add(verb, "baseURL", self.base_url)
+        add(verb, "protocolVersion", "2.0")
+        add(verb, "adminEmail", str(config["contact"]["email"]))
+        add(verb, "earliestDatestamp", earliest)
+        add(verb, "deletedRecord", "persistent" if tombstones is not None else "no")
+        add(verb, "granularity", GRANULARITY)
 
-    def _page_size(self) -> int:
-        """The engine's page size (pycsw: ``server.maxrecords``, 10 when unset)."""
-        configured = int(self.config["server"].get("maxrecords", -1))
-        return max(configured, 1) if configured > -1 else 10
+    def list_metadata_formats(self, request: OaiRequest, response: Response) -> None:
+        formats = list(self.formats().values())
+        identifier = request.get("identifier")
+        if identifier is not None:
+            formats = self._formats_of(identifier, formats)
+        if not formats:
+            raise OaiError("noMetadataFormats", "no metadata format is available for this item")
+        verb = response.verb("ListMetadataFormats")
+        for fmt in formats:
+            element = add(verb, "metadataFormat")
+            add(element, "metadataPrefix", fmt.prefix)
+            add(element, "schema", fmt.schema)
+            add(element, "metadataNamespace", fmt.namespace)
 
-    def _add_deleted_header(self, parent: Any, identifier: str, datestamp: str) -> None:
-        header = etree.SubElement(parent, self._path("oai:header"), status="deleted")
-        etree.SubElement(header, self._path("oai:identifier")).text = identifier
-        etree.SubElement(header, self._path("oai:datestamp")).text = datestamp
+    def _formats_of(self, identifier: str, formats: list[Format]) -> list[Format]:
+        if not self.records.exists(identifier, []):
+            tombstones = self.tombstones()
+            if tombstones is not None and tombstones.get(identifier) is not None:
+                return formats  # a deleted record answers GetRecord in every format
+            raise OaiError("idDoesNotExist", f"no item has the identifier {identifier!r}")
+        return [fmt for fmt in formats if self.records.exists(identifier, conditions(fmt, self.table))]
 
-    def _add_deleted_record(self, node: Any, tombstones: Tombstones, identifier: str) -> None:
-        """GetRecord of a deleted record: its header, status deleted, and no metadata."""
-        verb_node = node.find(self._path("oai:GetRecord"))
-        if verb_node is None or len(verb_node):
-            return  # an error, or a live record
-        datestamp = tombstones.datestamp(identifier)
-        if datestamp is not None:
-            record = etree.SubElement(verb_node, self._path("oai:record"))
-            self._add_deleted_header(record, identifier, datestamp)
+    def list_sets(self, request: OaiRequest, response: Response) -> None:
+        if request.get("resumptionToken") is not None:
+            raise OaiError("badResumptionToken", "ListSets answers in one page: no token was issued")
+        listed = self.sets().sets()
+        if not listed:
+            raise OaiError("noSetHierarchy", "the repository holds no record, hence no set")
+        verb = response.verb("ListSets")
+        for found in listed:
+            element = add(verb, "set")
+            add(element, "setSpec", found.spec)
+            add(element, "setName", found.name)
 
-    def _declare_deletions(self, node: Any, tombstones: Tombstones) -> None:
-        """Identify: deletions are kept with no time limit; the earliest datestamp counts them."""
-        identify = node.find(self._path("oai:Identify"))
-        if identify is None:
+    def get_record(self, request: OaiRequest, response: Response) -> None:
+        identifier, fmt = str(request.get("identifier")), self.format(str(request.get("metadataPrefix")))
+        row = self.records.get(identifier)
+        if row is None:
+            tombstones = self.tombstones()
+            gone = tombstones.get(identifier) if tombstones is not None else None
+            if gone is None:
+                raise OaiError("idDoesNotExist", f"no item has the identifier {identifier!r}")
+            record(response.verb("GetRecord"), identifier, gone.datestamp, specs_of(gone.source, None), None)
             return
-        identify.find(self._path("oai:deletedRecord")).text = "persistent"
-        earliest = tombstones.earliest()
-        stamp = identify.find(self._path("oai:earliestDatestamp"))
-        if earliest is not None and (not stamp.text or earliest < stamp.text):
-            stamp.text = earliest
+        metadata = None
+        if self.records.exists(identifier, conditions(fmt, self.table)):
+            metadata = fmt.render(row, dois_of(self.engine, [identifier]).get(identifier, []))
+        if metadata is None:
+            raise OaiError("cannotDisseminateFormat", f"item {identifier!r} is not available as {fmt.prefix}")
+        record(response.verb("GetRecord"), identifier, datestamp(row.insert_date), _specs(row), metadata)
 
-    def _path(self, path: str) -> str:
-        return str(util.nspath_eval(path, self.namespaces))
-
-    def _echo_request(self, node: Any, kvp: dict[str, str]) -> None:
-        request = node.find(self._path("oai:request"))
-        request.attrib.clear()
-        for key, value in kvp.items():
-            if key not in ("mode", "config"):
-                request.set(CAMEL_CASE.get(key, key), value)
-
-    def _add_error(self, node: Any, code: str, text: str) -> None:
-        etree.SubElement(node, self._path("oai:error"), code=code).text = text
-
-
-@dataclass
-class DeletedPart:
-    """The deleted records a listing selects."""
-
-    tombstones: Tombstones
-    bounds: Window
-    total: int
+    def list_items(self, request: OaiRequest, response: Response) -> None:
+        token = request.get("resumptionToken")
+        if token is not None:
+            state = decode(token)
+        else:
+            args = request.arguments
+            state = ListState(
+                str(args["metadataPrefix"]), args.get("from"), args.get("until"), args.get("set")
+            )
+        fmt = self.format(state.prefix)
+        Page(self, request.verb, state, fmt).write(response)
 
 
-def _deleted_part(repository: Any, state: dict[str, Any]) -> DeletedPart | None:
-    bounds = window(state)
-    tombstones = Tombstones.of(repository) if bounds is not None else None
-    if bounds is None or tombstones is None:
-        return None
-    return DeletedPart(tombstones, bounds, tombstones.count(bounds))
+def _specs(row: Any) -> list[str]:
+    return specs_of(row.mdsource, row.type)
 
 
-def _carried(arguments: dict[str, Any], *excluded: str) -> dict[str, Any]:
-    return {key: arguments[key] for key in CARRIED if key in arguments and key not in excluded}
+class Page:
+    """One page of a ListIdentifiers or ListRecords list."""
+
+    def __init__(self, provider: OaiProvider, verb: str, state: ListState, fmt: Format) -> None:
+        self.provider = provider
+        self.verb = verb
+        self.state = state
+        self.fmt = fmt
+        self.bounds = oai_args.window(state.start, state.end)
+        selection = self._set_filter()
+        table = provider.table
+        extra = conditions(fmt, table) + (selection.live if selection else [])
+        self.live = provider.records.conditions(self.bounds, extra)
+        tombstones = provider.tombstones()
+        self.sources = selection.deleted_sources if selection else None
+        wanted = self.sources is None or len(self.sources) > 0
+        self.tombstones = tombstones if wanted else None
+
+    def _set_filter(self) -> SetFilter | None:
+        if self.state.set is None:
+            return None
+        sets = self.provider.sets()
+        selection = sets.filter(self.state.set)
+        if selection is None:
+            if not sets.sets():
+                raise OaiError("noSetHierarchy", "the repository holds no record, hence no set")
+            raise OaiError("noRecordsMatch", f"there is no set {self.state.set!r}")
+        return selection
+
+    def write(self, response: Response) -> None:
+        live_total = self.provider.records.count(self.live)
+        deleted_total = self.tombstones.count(self.bounds, self.sources) if self.tombstones else 0
+        total = live_total + deleted_total
+        if total == 0:
+            raise OaiError("noRecordsMatch", "no record matches the request")
+        verb = etree.Element(oai_response.q(self.verb))
+        size = self.provider.page_size
+        state, listed, following = self.state, 0, None
+        if state.part == LIVE:
+            rows = self.provider.records.page(self.live, state.after, size + 1, self.verb == "ListRecords")
+            listed = min(len(rows), size)
+            self._live(verb, rows[:size])
+            if len(rows) > size:
+                following = replace(state, cursor=state.cursor + listed, after=rows[size - 1].identifier)
+            elif deleted_total:
+                state = replace(state, cursor=state.cursor + listed, part=DELETED, after=None)
+                if listed:
+                    following = state
+        if state.part == DELETED and self.tombstones is not None and following is None:
+            gone = self.tombstones.page(self.bounds, state.after, size + 1, self.sources)
+            self._deleted(verb, gone[:size])
+            if len(gone) > size:
+                following = replace(state, cursor=state.cursor + size, after=gone[size - 1].identifier)
+        if not len(verb):
+            raise OaiError("noRecordsMatch", "no record is left in this list")
+        if self.state.cursor or following is not None:
+            resumption_token(verb, following.encode() if following else None, total, self.state.cursor)
+        response.root.append(verb)
+
+    def _live(self, verb: etree._Element, rows: list[Any]) -> None:
+        dois = (
+            dois_of(self.provider.engine, [row.identifier for row in rows])
+            if self.fmt.prefix == "datacite"
+            else {}
+        )
+        for row in rows:
+            stamp, specs = datestamp(row.insert_date), _specs(row)
+            if self.verb == "ListIdentifiers":
+                header(verb, row.identifier, stamp, specs)
+                continue
+            metadata = self.fmt.render(row, dois.get(row.identifier, []))
+            if metadata is None:
+                LOGGER.warning("record %s cannot be written as %s", row.identifier, self.fmt.prefix)
+                continue
+            record(verb, row.identifier, stamp, specs, metadata)
+
+    def _deleted(self, verb: etree._Element, gone: list[Any]) -> None:
+        for item in gone:
+            specs = specs_of(item.source, None)
+            if self.verb == "ListIdentifiers":
+                header(verb, item.identifier, item.datestamp, specs, deleted=True)
+            else:
+                record(verb, item.identifier, item.datestamp, specs, None)
