@@ -93,6 +93,22 @@ def _srs(el: etree._Element) -> str | None:
     return None
 
 
+def _latitude_first(pairs: list[tuple[float, float]], crs: str | None) -> bool:
+    """Whether a ring in an EPSG:4326 CRS is written latitude first.
+
+    The values settle it when one axis leaves ±90 (AODN writes ``EPSG:4326`` latitude first);
+    otherwise the URN and URI forms follow the authority's order and ``EPSG:4326`` is read as
+    longitude first, as most publishers mean it.
+    """
+    if not crs or not crs.rstrip("/").endswith("4326"):
+        return False
+    if any(abs(first) > 90 for first, _ in pairs):
+        return False
+    if any(abs(second) > 90 for _, second in pairs):
+        return True
+    return bool(_LAT_LON.match(crs))
+
+
 def _ring(ring: etree._Element) -> Polygon | None:
     numbers = _coordinates(ring)
     pos_list = ring.find("{*}posList")
@@ -101,7 +117,7 @@ def _ring(ring: etree._Element) -> Polygon | None:
         return None
     crs = _srs(ring)
     pairs = [(numbers[i], numbers[i + 1]) for i in range(0, len(numbers), dimension)]
-    if crs and _LAT_LON.match(crs):
+    if _latitude_first(pairs, crs):
         pairs = [(lon, lat) for lat, lon in pairs]
     if pairs[0] != pairs[-1]:
         pairs.append(pairs[0])
@@ -111,9 +127,9 @@ def _ring(ring: etree._Element) -> Polygon | None:
 def polygons(bounding_polygon: etree._Element) -> list[Polygon]:
     """The exterior rings of every GML polygon (also inside multi-surfaces) of an EX_BoundingPolygon.
 
-    Coordinates are returned as ``(lon, lat)``: swapped from the authority's latitude-first order
-    when ``srsName`` is an EPSG:4326 URN or URI, kept as written otherwise (``CRS:84``,
-    ``EPSG:4326``, projected CRSs, whose name stays in ``crs``).
+    Coordinates are returned as ``(lon, lat)``: swapped when an EPSG:4326 ring is written latitude
+    first (see :func:`_latitude_first`), kept as written otherwise (``CRS:84``, projected CRSs,
+    whose name stays in ``crs``).
     """
     found = []
     for ring in bounding_polygon.iterfind(".//{*}exterior/{*}LinearRing"):

@@ -47,7 +47,6 @@ def party(responsible: etree._Element, languages: Languages) -> Party | None:
     position = string(responsible.find("{*}positionName"))
     if organisation is None and individual is None and position is None:
         return None
-    contact = responsible.find("{*}contactInfo/*")
     found = Party(
         code(responsible.find("{*}role")) or "",
         organisation,
@@ -55,19 +54,7 @@ def party(responsible: etree._Element, languages: Languages) -> Party | None:
         position,
         anchor=organisation.anchor if organisation is not None else None,
     )
-    if contact is None:
-        return found
-    found.phone = strings(contact.iterfind("{*}phone/*/{*}voice"))
-    address = contact.find("{*}address/*")
-    if address is not None:
-        found.email = strings(address.iterfind("{*}electronicMailAddress"))
-        found.address = strings(address.iterfind("{*}deliveryPoint"))
-        found.city = string(address.find("{*}city"))
-        found.postal_code = string(address.find("{*}postalCode"))
-        found.country = string(address.find("{*}country"))
-    resource = contact.find("{*}onlineResource/*")
-    link = None if resource is None else isoparts.online_resource(resource, languages)
-    found.url = link.url if link is not None else None
+    isoparts.add_contact(found, responsible.find("{*}contactInfo/*"), languages)
     return found
 
 

@@ -16,13 +16,12 @@ from odatis_csw.model.readers.isotext import (
     Languages,
     add_new,
     cited_dates,
-    clean,
     code,
     codes,
-    elements,
     href,
     number,
     string,
+    strings,
     text,
     texts,
 )
@@ -35,6 +34,7 @@ from odatis_csw.model.record import (
     KeywordGroup,
     Licence,
     Link,
+    Party,
     Text,
     VerticalExtent,
 )
@@ -165,12 +165,28 @@ def add_constraints(result: Constraints, identification: etree._Element, languag
             result.classification = classification
 
 
+def add_contact(party: Party, contact: etree._Element | None, languages: Languages) -> None:
+    """Fill a party's phones, address, e-mails and web site from a ``CI_Contact``."""
+    if contact is None:
+        return
+    add_new(party.phone, strings(contact.iterfind("{*}phone/*/{*}voice")))  # ISO 19139
+    add_new(party.phone, strings(contact.iterfind("{*}phone/*/{*}number")))  # ISO 19115-3
+    for address in contact.iterfind("{*}address/*"):
+        add_new(party.email, strings(address.iterfind("{*}electronicMailAddress")))
+        add_new(party.address, strings(address.iterfind("{*}deliveryPoint")))
+        party.city = party.city or string(address.find("{*}city"))
+        party.postal_code = party.postal_code or string(address.find("{*}postalCode"))
+        party.country = party.country or string(address.find("{*}country"))
+    for resource in contact.iterfind("{*}onlineResource/*"):
+        link = online_resource(resource, languages)
+        if link is not None and party.url is None:
+            party.url = link.url
+
+
 def online_resource(resource: etree._Element, languages: Languages) -> Link | None:
     """A ``CI_OnlineResource``: linkage, protocol, name, description, function code."""
-    linkage = resource.find("{*}linkage")
-    url = None
-    if linkage is not None:
-        url = clean("".join(linkage.itertext())) or href(next(iter(elements(linkage)), None))
+    linkage = text(resource.find("{*}linkage"))
+    url = linkage.value or linkage.anchor if linkage is not None else None
     if not url:
         return None
     name, description = (
