@@ -112,7 +112,8 @@ def _latitude_first(pairs: list[tuple[float, float]], crs: str | None) -> bool:
 def _ring(ring: etree._Element) -> Polygon | None:
     numbers = _coordinates(ring)
     pos_list = ring.find("{*}posList")
-    dimension = int(pos_list.get("srsDimension", "2")) if pos_list is not None else 2
+    written = (pos_list.get("srsDimension") or "2").strip() if pos_list is not None else "2"
+    dimension = int(written) if written.isdigit() else 2
     if numbers is None or dimension < 2 or len(numbers) % dimension or len(numbers) < 3 * dimension:
         return None
     crs = _srs(ring)
