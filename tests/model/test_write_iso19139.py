@@ -1,0 +1,169 @@
+"""ISO 19139 writer: valid gmd:MD_Metadata for every DataCite / Dublin Core / OGC API Records record
+of tests/data (and of the shared corpus when present), every model field written, deterministic."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from odatis_csw.model.iso19139 import to_bytes, write
+from odatis_csw.model.readers import read_json, read_record, reader_name
+from odatis_csw.model.record import Record
+from odatis_csw.quality.schemas import iso19139_schema
+
+TESTS = Path(__file__).resolve().parents[1]
+DATA = TESTS / "data"
+SHARED = TESTS.parents[1] / "shared"
+CORPUS = SHARED / "corpus"
+NON_ISO = ("datacite", "dublincore")
+NS = {
+    "gmd": "http://www.isotc211.org/2005/gmd",
+    "gco": "http://www.isotc211.org/2005/gco",
+    "gmx": "http://www.isotc211.org/2005/gmx",
+    "gml": "http://www.opengis.net/gml/3.2",
+    "xlink": "http://www.w3.org/1999/xlink",
+}
+
+
+def non_iso_records(folder: Path) -> Iterator[tuple[str, Record]]:
+    """(label, record) for every DataCite / Dublin Core element and OGC API Records JSON under folder."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    for path in sorted(folder.rglob("*.xml")):
+        try:
+            root = etree.parse(str(path), parser).getroot()
+        except (etree.XMLSyntaxError, OSError):
+            continue
+        elements = [el for el in root.iter() if isinstance(el.tag, str) and reader_name(el) in NON_ISO]
+        for number, element in enumerate(elements):
+            yield f"{path.relative_to(folder)}#{number}", read_record(element)
+    for path in sorted(folder.rglob("*.json")):
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            continue
+        if isinstance(document, dict) and document.get("type") == "Feature" and "properties" in document:
+            yield str(path.relative_to(folder)), read_json(document)
+
+
+def xsd_errors(document: etree._Element) -> list[str]:
+    schema = iso19139_schema()
+    if schema.validate(document):
+        return []
+    return [f"line {error.line}: {error.message}" for error in schema.error_log][:10]
+
+
+LOCAL = list(non_iso_records(DATA))
+
+
+def test_tests_data_holds_every_dialect():
+    dialects = {record.dialect for _, record in LOCAL}
+    assert {"datacite", "dublincore"} <= dialects
+    assert len(LOCAL) >= 40
+
+
+@pytest.mark.parametrize(("label", "record"), LOCAL, ids=[label for label, _ in LOCAL])
+def test_written_record_is_valid_iso19139(label, record):
+    document = write(record)
+    assert document.tag == "{http://www.isotc211.org/2005/gmd}MD_Metadata"
+    assert xsd_errors(document) == []
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+def test_every_corpus_record_writes_valid_iso19139():
+    invalid = {}
+    count = 0
+    for label, record in non_iso_records(CORPUS):
+        count += 1
+        problems = xsd_errors(write(record))
+        if problems:
+            invalid[label] = problems
+    assert count > 150
+    assert invalid == {}
+
+
+def test_same_model_same_bytes():
+    for _, record in LOCAL[:10]:
+        assert to_bytes(record) == to_bytes(record)
+
+
+def test_written_fields_full_datacite_record():
+    ((_, record),) = [(label, r) for label, r in LOCAL if "datacite-example-full-v4" in label]
+    document = write(record)
+
+    def texts(path: str) -> list[str]:
+        return [str(value).strip() for value in document.xpath(path, namespaces=NS)]
+
+    ident = "gmd:identificationInfo/gmd:MD_DataIdentification"
+    citation = f"{ident}/gmd:citation/gmd:CI_Citation"
+    assert texts("gmd:fileIdentifier/gco:CharacterString/text()") == ["10.82433/B09Z-4K37"]
+    assert texts(f"{citation}/gmd:title/gco:CharacterString/text()") == ["Example Title"]
+    # the translation references a declared locale
+    (locale_ref,) = texts(f"{citation}/gmd:title/gmd:PT_FreeText//gmd:LocalisedCharacterString/@locale")
+    assert texts("gmd:locale/gmd:PT_Locale/@id") == [locale_ref.lstrip("#")]
+    assert texts("gmd:locale/gmd:PT_Locale/gmd:languageCode/gmd:LanguageCode/@codeListValue") == ["fre"]
+    assert texts(f"{citation}/gmd:alternateTitle/gco:CharacterString/text()") == [
+        "Example Subtitle",
+        "Example AlternativeTitle",
+    ]
+    # the DOI as an MD_Identifier whose code is an Anchor to the resolver
+    assert texts(f"{citation}/gmd:identifier/gmd:MD_Identifier/gmd:code/gmx:Anchor/@xlink:href") == [
+        "https://doi.org/10.82433/b09z-4k37"
+    ]
+    assert texts(f"{citation}/gmd:identifier/gmd:RS_Identifier/gmd:codeSpace/gco:CharacterString/text()") == [
+        "Local accession number"
+    ]
+    # organisation anchors, roles
+    assert "https://ror.org/04z8jg394" in texts(f"{citation}//gmd:organisationName/gmx:Anchor/@xlink:href")
+    assert "pointOfContact" in texts(f"{ident}/gmd:pointOfContact//gmd:CI_RoleCode/@codeListValue")
+    # licence: otherConstraints Anchor to the licence URI (source's words), useConstraints otherRestrictions
+    legal = f"{ident}/gmd:resourceConstraints/gmd:MD_LegalConstraints"
+    assert texts(f"{legal}/gmd:otherConstraints/gmx:Anchor/@xlink:href") == [
+        "https://creativecommons.org/licenses/by/4.0/"
+    ]
+    assert texts(f"{legal}/gmd:otherConstraints/gmx:Anchor/text()") == [
+        "Creative Commons Attribution 4.0 International"
+    ]
+    assert texts(f"{legal}/gmd:useConstraints/gmd:MD_RestrictionCode/@codeListValue") == ["otherRestrictions"]
+    # keyword anchors and thesaurus anchor
+    assert "http://www.oecd.org/science/inno/38235147.pdf" in texts(
+        f"{ident}//gmd:keyword/gmx:Anchor/@xlink:href"
+    )
+    assert "http://www.oecd.org/science/inno" in texts(
+        f"{ident}//gmd:thesaurusName//gmd:title/gmx:Anchor/@xlink:href"
+    )
+    # extents: boxes, polygon with gml:id, period
+    extent = f"{ident}/gmd:extent/gmd:EX_Extent"
+    assert texts(f"{extent}//gmd:westBoundLongitude/gco:Decimal/text()") == ["-123.27", "-123.1207"]
+    assert texts(f"{extent}//gml:Polygon/@gml:id") == ["polygon-1"]
+    assert texts(f"{extent}//gml:TimePeriod/gml:beginPosition/text()") == ["2024-01-01"]
+    # formats with a nil version, links, lineage, date stamp from the newest resource date
+    assert texts("gmd:distributionInfo//gmd:MD_Format/gmd:version/@gco:nilReason") == ["unknown", "unknown"]
+    assert len(document.xpath("gmd:distributionInfo//gmd:CI_OnlineResource", namespaces=NS)) == len(
+        record.links
+    )
+    assert texts("gmd:dataQualityInfo//gmd:statement/gco:CharacterString/text()") == [record.lineage.value]
+    assert texts("gmd:dateStamp/gco:Date/text()") == ["2024-01-01"]
+    assert texts("gmd:parentIdentifier/gco:CharacterString/text()") == ["12082125"]
+    assert texts(f"{ident}/gmd:credit/gco:CharacterString/text()") == [
+        "Example Funder, 12345, Example AwardTitle"
+    ]
+
+
+def test_metadata_contact_falls_back_to_the_publisher():
+    ((_, record),) = [(label, r) for label, r in LOCAL if "seanoe-oairecord-oai_dc__bbox" in label]
+    assert record.metadata_contacts == []
+    document = write(record)
+    (role,) = document.xpath("gmd:contact//gmd:CI_RoleCode/@codeListValue", namespaces=NS)
+    assert role == "publisher"
+    assert document.xpath("string(gmd:contact//gmd:organisationName)", namespaces=NS).strip() == "SEANOE"
+
+
+def test_empty_record_still_valid_with_nil_reasons():
+    document = write(Record(dialect="test"))
+    assert xsd_errors(document) == []
+    assert document.xpath("gmd:contact/@gco:nilReason", namespaces=NS) == ["missing"]
+    assert document.xpath("gmd:dateStamp/@gco:nilReason", namespaces=NS) == ["missing"]
