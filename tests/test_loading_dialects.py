@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from odatis_csw.store.loader import Outcome, load_file
+from odatis_csw.safexml import parse_file
+from odatis_csw.store.loader import Outcome, assessed_rows_of, load_file
 from odatis_csw.store.repository import open_repository, setup_repository
 from odatis_csw.store.rows import split_antimeridian
 
@@ -85,14 +86,18 @@ def test_profile_record_loads_with_its_fields(repository, name, identifier, titl
         assert str(row.time_begin).startswith(begin)
 
 
-def test_stored_document_is_the_publishers_own(repository):
-    """The parse copy is never stored: SeaDataNet classes stay as published."""
+def test_a_profile_record_is_served_as_plain_iso_19139_and_kept_as_published(repository):
+    """SeaDataNet classes are kept in the source document; the served one is valid ISO 19139."""
     path = DIALECTS / "gn-schemaplugins-sdn-cdi__CDI_ISO19139_full_example.xml"
-    [result] = load_file(repository, path, MAX)
-    [row] = repository.query_ids([result.identifier])
-    stored = etree.fromstring(row.xml.encode())
-    assert stored.find(".//{http://www.seadatanet.org}SDN_DataIdentification") is not None
-    assert "Marine Information Service" in row.organization
+    [(row, assessment)] = assessed_rows_of(repository, parse_file(path))
+    source = etree.fromstring(assessment.source_document.encode())
+    assert source.find(".//{http://www.seadatanet.org}SDN_DataIdentification") is not None
+    served = etree.fromstring(row.xml.encode())
+    assert served.find(".//{http://www.seadatanet.org}SDN_DataIdentification") is None
+    assert served.find(".//{http://www.isotc211.org/2005/gmd}MD_DataIdentification") is not None
+    assert assessment.quality.valid_xsd and assessment.quality.xsd_scope == "full"
+    assert "rebuilt-from-model" in [repair.what for repair in assessment.repairs]
+    assert "Marine Information Service" in row.anytext
 
 
 def test_seadatanet_parameters_become_searchable_keywords(repository):

@@ -92,6 +92,8 @@ CHANGES = frozenset(
         "keywords-reordered",
         "keyword-nil",
         "anchor-added",
+        "rebuilt-from-model",
+        "written-from-model",
         "citation-date-nil",
     }
 )

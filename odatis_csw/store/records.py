@@ -13,12 +13,22 @@ from pycsw.core import util as pycsw_util
 
 from odatis_csw.errors import UnsupportedRecordError
 from odatis_csw.mapping.anchors import add_anchors
+from odatis_csw.model.iso19139 import write as write_iso19139
 from odatis_csw.model.readers import read_record, reader_name
 from odatis_csw.model.record import Record
 from odatis_csw.quality import Quality, Repair, repaired, validate
 from odatis_csw.quality.paths import element_path
 from odatis_csw.safexml import safe_parser
-from odatis_csw.store.parsecopy import GMD, GMI, fix_https_namespaces, is_iso19139_profile_root, parse_copy
+from odatis_csw.store.parsecopy import (
+    GMD,
+    GMI,
+    GML32,
+    ISO2005,
+    fix_https_namespaces,
+    is_iso19139_profile_root,
+    namespace,
+    parse_copy,
+)
 
 CSW202 = "http://www.opengis.net/cat/csw/2.0.2"
 CSW30 = "http://www.opengis.net/cat/csw/3.0"
@@ -101,15 +111,16 @@ def to_row(
 def assessed_row(
     context: Any, repository: Any, element: etree._Element, fallback_identifier: str | None = None
 ) -> tuple[Any, Assessment]:
-    """The row of one record, built from its repaired document, with the repairs and its quality."""
+    """The row of one record, built from the ISO 19139 document served for it, with its assessment.
+
+    An ISO 19139 / 19115-2 record is served as published, repaired and anchored; when that is still
+    not valid ISO 19139, and for every other dialect a reader knows (ISO 19115-3, profiles, DataCite,
+    Dublin Core), the served document is written from the normalised model. The publisher's own
+    document is kept beside it (``Assessment.source_document``).
+    """
     name = dialect(element) or "record"
-    canonical = etree.fromstring(etree.tostring(element), safe_parser())
-    repairs: list[Repair] = []
-    if canonical.tag in (f"{{{GMD}}}MD_Metadata", f"{{{GMI}}}MI_Metadata"):
-        repaired_tree, repairs = repaired(canonical)
-        canonical = repaired_tree.getroot()
-        repairs.extend(add_anchors(canonical))
-    work = parse_copy(canonical)
+    served, repairs, record = _served_document(element, name, fallback_identifier)
+    work = parse_copy(served)
     if (
         work.tag in (f"{{{GMD}}}MD_Metadata", f"{{{GMI}}}MI_Metadata")
         and work.find(f"{{{GMD}}}identificationInfo/*") is None
@@ -126,13 +137,62 @@ def assessed_row(
         row.identifier = fallback_identifier
     if not row.identifier:
         raise UnsupportedRecordError(f"{name} record has no identifier (fileIdentifier / dc:identifier)")
-    row.xml = etree.tostring(canonical, encoding="unicode")
-    row.anytext = pycsw_util.get_anytext(canonical)
+    row.xml = etree.tostring(served, encoding="unicode")
+    row.anytext = pycsw_util.get_anytext(served)
     if row.servicetype:
         row.servicetype = ",".join(part for part in row.servicetype.split(",") if part.strip())
     source_document = etree.tostring(element, encoding="unicode")
+    return row, Assessment(tuple(repairs), validate(served), source_document, record)
+
+
+def _served_document(
+    element: etree._Element, name: str, fallback_identifier: str | None
+) -> tuple[etree._Element, list[Repair], Record | None]:
+    """The document to serve for a record element, the repairs that made it, and its model."""
+    canonical = etree.fromstring(etree.tostring(element), safe_parser())
+    repairs: list[Repair] = []
+    if canonical.tag in (f"{{{GMD}}}MD_Metadata", f"{{{GMI}}}MI_Metadata"):
+        repaired_tree, repairs = repaired(canonical)
+        canonical = repaired_tree.getroot()
+        repairs.extend(add_anchors(canonical))
+        record = normalised(canonical, repairs)
+        errors = sum(1 for problem in validate(canonical).problems if problem.severity == "error")
+        foreign = _profile_namespaces(canonical)
+        if (not errors and not foreign) or record is None:
+            return canonical, repairs, record
+        if not record.file_identifier and fallback_identifier:
+            record.file_identifier = fallback_identifier
+        rebuilt = write_iso19139(record)
+        if any(problem.severity == "error" for problem in validate(rebuilt).problems):
+            return canonical, repairs, record
+        said = f"{errors} ISO 19139 schema error(s) after repair" if errors else ""
+        said += (" and " if said else "") + (
+            f"profile elements ({', '.join(sorted(foreign))})" if foreign else ""
+        )
+        why = (
+            f"the publisher's document has {said}: the served document is written from its normalised "
+            "record; the publisher's document is kept"
+        )
+        return rebuilt, [*repairs, Repair("rebuilt-from-model", why, element_path(canonical))], record
     record = normalised(canonical, repairs)
-    return row, Assessment(tuple(repairs), validate(canonical), source_document, record)
+    if record is None:
+        return canonical, repairs, record
+    if not record.file_identifier and fallback_identifier:
+        record.file_identifier = fallback_identifier
+    written = write_iso19139(record)
+    repairs.extend(add_anchors(written))
+    why = f"{name} record served as ISO 19139 written from its normalised record; its own document is kept"
+    repairs.append(Repair("written-from-model", why, element_path(written)))
+    return written, repairs, record
+
+
+def _profile_namespaces(root: etree._Element) -> set[str]:
+    """Namespaces of elements outside ISO 19139 / 19115-2 / 19119 and GML 3.2 (profile extensions)."""
+    return {
+        namespace(el.tag) or ""
+        for el in root.iter()
+        if isinstance(el.tag, str) and namespace(el.tag) not in ISO2005 and namespace(el.tag) != GML32
+    }
 
 
 def normalised(element: etree._Element, repairs: list[Repair]) -> Record | None:
