@@ -3,7 +3,8 @@
 Each record keeps its provenance (source, source URL, source identifier, fetch time, HTTP
 validators, SHA-256 of the raw payload, run) and the raw payload itself. An unchanged
 record costs no write; a failed or partial listing deletes nothing; a run that would
-delete too large a share of a source is held for an operator.
+delete too large a share of a source is held for an operator. Each record joins its
+dataset (:mod:`odatis_csw.store.canonical`): the one of best precedence is served.
 """
 
 from __future__ import annotations
@@ -26,13 +27,16 @@ from odatis_csw.harvest.crosswalk import to_catalogue_document
 from odatis_csw.harvest.errors import HarvestError
 from odatis_csw.harvest.http import HttpClient, HttpSettings
 from odatis_csw.harvest.registry import harvester_for
-from odatis_csw.harvest.sources import Source, SourceRegistry
+from odatis_csw.harvest.sources import Source, SourceRegistry, load_sources
 from odatis_csw.safexml import parse_bytes
 from odatis_csw.store import ledger as ledger_tables
-from odatis_csw.store.ledger import Ledger, Provenance, save_quality
-from odatis_csw.store.loader import Outcome as StoreOutcome
-from odatis_csw.store.loader import assessed_rows_of, rows_of, store_row
+from odatis_csw.store.canonical import Datasets, derived_identifier
+from odatis_csw.store.datasets import local_members
+from odatis_csw.store.ledger import Ledger, Provenance
+from odatis_csw.store.loader import assessed_rows_of
 from odatis_csw.store.repository import CatalogueRepository, open_repository
+from odatis_csw.store.sameness import LOCAL, LOCAL_PRECEDENCE, facts_of
+from odatis_csw.store.writes import Outcome as StoreOutcome
 
 LOGGER = logging.getLogger(__name__)
 BATCH = 50
@@ -71,6 +75,7 @@ class SourceRun:
         on_record: Callable[[Outcome], None] | None,
     ) -> None:
         self.settings = settings
+        self.registry = registry
         self.allow_deletions = allow_deletions
         self.harvest = registry.settings
         self.source = source
@@ -78,6 +83,8 @@ class SourceRun:
         self.on_record = on_record
         self.ledger = Ledger(settings.database)
         self.counts: Counter[str] = Counter()
+        #: records served under a derived identifier because another dataset holds theirs
+        self.collisions: list[str] = []
 
     def run(self) -> RunReport:
         if not self.ledger.acquire(self.source.name):
@@ -124,6 +131,8 @@ class SourceRun:
         self.ledger.save_state(self.source.name, cycle_run_id=cycle)
         started = ledger_tables.now()
         self.repository = open_repository(self.settings.database, self.settings.table)
+        self.datasets = Datasets(self.repository, run_id)
+        self.datasets.reprioritise(declared_precedence(self.registry))
         try:
             self._harvest(harvester, state, cycle)
         except HarvestError as err:
@@ -135,6 +144,8 @@ class SourceRun:
         status, message = RunStatus.SUCCESS, None
         if full and state.complete:
             status, message = self._delete_missing(cycle)
+        if message is None and self.collisions:
+            message = collision_message(self.collisions)
         self.ledger.save_state(
             self.source.name,
             watermark=started,
@@ -196,17 +207,27 @@ class SourceRun:
                 ref.identifier, "not-one-record", f"{len(rows)} records in one payload", ref.url
             )
         row, assessment = rows[0]
+        self.ledger.archive(digest, raw.payload, raw.media_type)
+        facts = facts_of(self.source.name, ref.identifier, row, assessment.record, self.source.precedence)
         try:
-            stored = store_row(self.repository, row, self.source.name)
-            save_quality(self.repository.engine, row.identifier, self.source.name, self.run_id, assessment)
+            absorbed = self.datasets.absorb(
+                facts,
+                (row, assessment),
+                digest,
+                source_url=raw.url or ref.url,
+                source_title=self.source.title,
+                centre=self.source.centre.name,
+            )
         except Exception as err:  # noqa: BLE001 - a database refusal is reported, the run goes on
             return self._reject(ref.identifier, "not-stored", f"{type(err).__name__}: {err}", ref.url)
-        self.ledger.archive(digest, raw.payload, raw.media_type)
+        if absorbed.collision is not None:
+            self.collisions.append(f"{ref.identifier} as {absorbed.member.record_id}")
+        served_id = absorbed.served_id or absorbed.member.record_id
         self.ledger.record_provenance(
             {
                 "source": self.source.name,
                 "source_id": ref.identifier,
-                "record_id": row.identifier,
+                "record_id": served_id,
                 "source_url": raw.url or ref.url,
                 "fetched_at": ledger_tables.iso(ledger_tables.now()),
                 "validators": json.dumps(validators),
@@ -218,11 +239,11 @@ class SourceRun:
             }
         )
         self.provenance[ref.identifier] = Provenance(
-            self.source.name, ref.identifier, row.identifier, digest, validators, False
+            self.source.name, ref.identifier, served_id, digest, validators, False
         )
         if prior is None or prior.deleted:
             return Outcome.NEW
-        return Outcome.UNCHANGED if stored is StoreOutcome.UNCHANGED else Outcome.UPDATED
+        return Outcome.UNCHANGED if absorbed.stored is StoreOutcome.UNCHANGED else Outcome.UPDATED
 
     def _reject(self, source_id: str | None, code: str, reason: str, location: str | None) -> Outcome:
         self.ledger.reject(self.run_id, self.source.name, source_id, code, reason, location)
@@ -236,6 +257,9 @@ class SourceRun:
         self.provenance[source_id] = Provenance(
             prior.source, prior.source_id, prior.record_id, prior.sha256, prior.validators, True
         )
+        if self.datasets.withdraw(self.source.name, source_id):
+            return Outcome.DELETED
+        # a record stored before datasets were kept: deleted unless another source publishes it
         if prior.record_id and not self._published_elsewhere(prior.record_id):
             self.repository.delete({"where": "identifier = :pvalue0", "values": [prior.record_id]})
         return Outcome.DELETED
@@ -263,8 +287,21 @@ class SourceRun:
 
 
 def fallback_identifier(source: str, source_id: str) -> str:
-    """A stable identifier for a record whose document names none."""
-    return f"urn:odatis:{source}:{source_id}"
+    """A stable identifier for a record whose document names none (or names another dataset's)."""
+    return derived_identifier(source, source_id)
+
+
+def declared_precedence(registry: SourceRegistry) -> dict[str, int]:
+    """The precedence of every declared source, and of ``local`` (files loaded by hand)."""
+    return {LOCAL: LOCAL_PRECEDENCE, **{name: source.precedence for name, source in registry.sources.items()}}
+
+
+def collision_message(collisions: list[str], shown: int = 5) -> str:
+    more = f" and {len(collisions) - shown} more" if len(collisions) > shown else ""
+    return (
+        f"{len(collisions)} records served under a derived identifier: their fileIdentifier belongs to a "
+        f"different dataset ({'; '.join(collisions[:shown])}{more}; `odatis-csw quality ID` says which)"
+    )
 
 
 def _fetch(harvester: Any, ref: RecordRef) -> Fetch:
@@ -298,24 +335,38 @@ def run_source(
 
 
 def reimport(settings: Settings) -> Counter[str]:
-    """Rebuild the catalogue rows of every live harvested record from the archive, offline."""
+    """Rebuild the catalogue rows of every live harvested (and loaded) record from the archive, offline."""
     ledger = Ledger(settings.database)
     repository: CatalogueRepository = open_repository(settings.database, settings.table)
+    registry = load_sources(settings.sources_path)
+    keeper = Datasets(repository)
+    keeper.reprioritise(declared_precedence(registry))
     counts: Counter[str] = Counter()
     try:
-        for entry in ledger.live_records():
+        for entry in [*ledger.live_records(), *local_members(repository.engine)]:
             payload = ledger.payload(entry["sha256"])
             if payload is None:
                 counts["missing-payload"] += 1
                 continue
+            known = registry.sources.get(entry["source"])
             try:
                 document = parse_bytes(to_catalogue_document(payload), source=entry["source_id"])
-                rows = rows_of(repository, document, fallback_identifier(entry["source"], entry["source_id"]))
-                outcome = store_row(repository, rows[0], entry["source"])
+                row, assessment = assessed_rows_of(
+                    repository, document, fallback_identifier(entry["source"], entry["source_id"])
+                )[0]
             except (OdatisError, IndexError):
                 counts["rejected"] += 1
                 continue
-            counts[outcome.value] += 1
+            precedence = known.precedence if known else entry.get("precedence", LOCAL_PRECEDENCE)
+            absorbed = keeper.absorb(
+                facts_of(entry["source"], entry["source_id"], row, assessment.record, precedence),
+                (row, assessment),
+                entry["sha256"],
+                source_url=entry.get("source_url"),
+                source_title=known.title if known else None,
+                centre=known.centre.name if known else "local files",
+            )
+            counts[absorbed.stored.value if absorbed.stored else "behind another publisher"] += 1
     finally:
         ledger.close()
     return counts

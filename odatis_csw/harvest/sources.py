@@ -14,6 +14,7 @@ import yaml
 
 from odatis_csw.errors import ConfigError
 from odatis_csw.resources import resource_dir
+from odatis_csw.store.sameness import DEFAULT_PRECEDENCE, LOCAL
 
 _EVERY = re.compile(r"^every ([1-9][0-9]*)([mhd])$")
 _NAMED = {"hourly": timedelta(hours=1), "daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
@@ -39,6 +40,8 @@ class Source:
     options: dict[str, Any] = field(default_factory=dict)
     schedule: str = "daily"
     enabled: bool = True
+    #: which publisher of a dataset is served when several publish it (lower wins)
+    precedence: int = DEFAULT_PRECEDENCE
 
     @property
     def interval(self) -> timedelta | None:
@@ -100,6 +103,10 @@ def load_sources(path: Path) -> SourceRegistry:
         raise ConfigError(f"{path}: invalid sources:\n  " + "\n  ".join(problems))
     sources: dict[str, Source] = {}
     for entry in raw.get("sources", []):
+        if entry["name"] == LOCAL:
+            raise ConfigError(
+                f"{path}: source name {LOCAL!r} is reserved for files loaded with odatis-csw load"
+            )
         if entry["name"] in sources:
             raise ConfigError(f"{path}: source name {entry['name']!r} is declared twice")
         sources[entry["name"]] = Source(
@@ -111,5 +118,6 @@ def load_sources(path: Path) -> SourceRegistry:
             options=dict(entry.get("options", {})),
             schedule=entry.get("schedule", "daily"),
             enabled=entry.get("enabled", True),
+            precedence=entry.get("precedence", DEFAULT_PRECEDENCE),
         )
     return SourceRegistry(path, HarvestSettings(**raw.get("harvest", {})), sources)

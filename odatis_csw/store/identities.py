@@ -3,11 +3,18 @@
 One row per (served record, kind, value), replaced whenever the record is stored. The
 OAI-PMH provider lists the ``datacite`` format for records with a DOI; duplicate detection
 looks records up by the same keys. Values are normalised so that equal keys compare equal:
-DOIs lower-cased without resolver prefix, resource identifiers as ``codespace|code``.
+DOIs lower-cased without resolver prefix, resource identifiers as ``namespace|code`` (the
+namespace is the codespace, else the citing authority's title, lower-cased).
+
+Generic codes identify nothing: a code that is a placeholder (``unknown``, ``dataset``...),
+shorter than 3 characters or longer than 400 (a document pasted in), or, without a namespace,
+neither a URI, a URN nor a UUID (a bare ``12`` or ``AVHRR`` names a different thing at every
+centre) is not a key.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from sqlalchemy import Column, String, Table, Text, delete, insert, select
@@ -29,13 +36,38 @@ identities = Table(
 )
 
 
+#: Codes that stand for no identifier at all.
+PLACEHOLDERS = frozenset(
+    {"unknown", "none", "n/a", "na", "null", "missing", "inapplicable", "dataset", "metadata", "record", "id"}
+)
+#: Longer codes are documents pasted into the field (JSON-LD, abstracts), not identifiers.
+MAX_CODE = 400
+#: Codes unique by their form, trusted without a namespace.
+_GLOBAL = re.compile(
+    r"^(?:[a-z][a-z0-9+.-]*://\S+|urn:\S+|[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12})$",
+    re.IGNORECASE,
+)
+
+
+def resource_key(code: str, namespace: str | None) -> str | None:
+    """The key of a resource identifier, or None when its code is too generic to identify a dataset."""
+    code, space = code.strip(), (namespace or "").strip().lower()
+    if len(code) < 3 or len(code) > MAX_CODE or code.lower() in PLACEHOLDERS:
+        return None
+    if not space and not _GLOBAL.match(code):
+        return None
+    return f"{space}|{code}"
+
+
 def keys_of(record: Record) -> set[tuple[str, str]]:
-    """The (kind, value) keys of a normalised record: its DOIs and resource identifiers."""
+    """The (kind, value) keys of a normalised record: its DOIs and distinctive resource identifiers."""
     keys = {(DOI, doi) for doi in record.dois}
     for identifier in record.identifiers:
-        code = identifier.code.strip()
-        if code and identifier.doi is None:
-            keys.add((RESOURCE, f"{(identifier.codespace or '').strip().lower()}|{code}"))
+        if identifier.doi is not None:
+            continue
+        key = resource_key(identifier.code, identifier.codespace or identifier.authority)
+        if key is not None:
+            keys.add((RESOURCE, key))
     return keys
 
 

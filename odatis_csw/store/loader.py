@@ -1,31 +1,33 @@
-"""Load metadata files into the repository: insert, update or reject, one result per record."""
+"""Load metadata files into the repository: insert, update or reject, one result per record.
+
+Loaded records belong to the source ``local`` (identifier at the source: the record's own
+identifier, so loading a file again replaces the record of the same identifier). Each joins
+its dataset like a harvested record and its source document is archived for GetRepositoryItem.
+"""
 
 from __future__ import annotations
 
-import enum
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
-from pycsw.core import util as pycsw_util
 
 from odatis_csw.errors import OdatisError
 from odatis_csw.safexml import parse_file
-from odatis_csw.store.ledger import save_quality
+from odatis_csw.store import datasets
+from odatis_csw.store.canonical import Datasets
 from odatis_csw.store.records import Assessment, assessed_row, record_elements
 from odatis_csw.store.repository import CatalogueRepository
 from odatis_csw.store.rows import normalise_row
+from odatis_csw.store.sameness import LOCAL, LOCAL_PRECEDENCE, facts_of
+from odatis_csw.store.writes import Outcome, store_row
+
+__all__ = ["LoadResult", "LoadSummary", "Outcome", "assessed_rows_of", "load_paths", "rows_of", "store_row"]
 
 RECORD_SUFFIXES = (".xml",)
-
-
-class Outcome(enum.Enum):
-    LOADED = "loaded"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-    REJECTED = "rejected"
 
 
 @dataclass(frozen=True)
@@ -93,31 +95,25 @@ def assessed_rows_of(
     return found
 
 
-def store_row(repository: CatalogueRepository, row: Any, source: str = "local") -> Outcome:
-    """Insert or update a row; UNCHANGED when the stored document is the same (no write)."""
-    existing = repository.query_ids([row.identifier])
-    row.mdsource = source
-    if existing and existing[0].xml == row.xml and existing[0].mdsource == source:
-        return Outcome.UNCHANGED
-    row.insert_date = pycsw_util.get_today_and_now()
-    if not existing:
-        repository.insert(row, source, row.insert_date)
+def store_local(repository: CatalogueRepository, row: Any, assessment: Assessment) -> Outcome:
+    """Archive a loaded record's source document and place it in its dataset (served if it ranks best)."""
+    document = assessment.source_document.encode("utf-8")
+    digest = hashlib.sha256(document).hexdigest()
+    with repository.engine.connect() as connection:
+        previous = datasets.member(connection, LOCAL, row.identifier)
+    datasets.archive_payload(repository.engine, digest, document, "application/xml")
+    facts = facts_of(LOCAL, row.identifier, row, assessment.record, LOCAL_PRECEDENCE)
+    absorbed = Datasets(repository).absorb(facts, (row, assessment), digest, centre="local files")
+    if absorbed.stored is not None:
+        return absorbed.stored
+    if previous is None:
         return Outcome.LOADED
-    # the engine updates only the columns its parser set: clear the others, or a field the
-    # new version no longer has (keywords, links, a box) would survive from the old one
-    for column in repository.dataset.__table__.columns:
-        if column.name not in row.__dict__:
-            setattr(row, column.name, None)
-    repository.update(row)
-    return Outcome.UPDATED
+    return Outcome.UNCHANGED if previous.sha256 == digest else Outcome.UPDATED
 
 
 def _store(repository: CatalogueRepository, path: Path, row: Any, assessment: Assessment) -> LoadResult:
     try:
-        outcome = store_row(repository, row)
-        if outcome is not Outcome.UNCHANGED:
-            save_quality(repository.engine, row.identifier, "local", None, assessment)
-        return LoadResult(path, outcome, row.identifier)
+        return LoadResult(path, store_local(repository, row, assessment), row.identifier)
     except Exception as err:  # noqa: BLE001 - report the database's refusal, keep going
         return LoadResult(path, Outcome.REJECTED, row.identifier, f"not stored: {type(err).__name__}: {err}")
 

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SAWarning
 
 from odatis_csw.errors import RepositoryError
+from odatis_csw.store import datasets as _datasets  # noqa: F401 - its tables join the ledger's
 from odatis_csw.store import identities as _identities  # noqa: F401 - its table joins the ledger's
 from odatis_csw.store import ledger
 
