@@ -11,6 +11,10 @@
   the engine copies the URI into ``MD_ScopeCode`` (only ``Dataset`` is translated), so a
   service is neither scoped ``service`` nor described by ``srv:SV_ServiceIdentification``. The
   ISO writers see the ISO 19115 scope code instead (the stored row is never touched).
+* GetRepositoryItem: the engine answers the stored document, which is the catalogue's own
+  (repaired, normalised) form. It answers the exact source document instead: the archived
+  payload of the published record the catalogue serves (see :mod:`odatis_csw.store.datasets`),
+  written as it was received by :class:`CatalogueCsw`.
 * A POST request whose constraint is bad: the engine reports it with locator ``service`` (or
   as an invalid document, ``NoApplicableCode``). We note it; :class:`CatalogueCsw` answers
   ``InvalidParameterValue`` with locator ``constraint``.
@@ -27,6 +31,7 @@ from pycsw.ogc.csw import csw2
 
 from odatis_csw.engine.outputschemas import RecordView
 from odatis_csw.safexml import safe_parser
+from odatis_csw.store import datasets
 
 OWS10 = "http://www.opengis.net/ows"
 OWS20 = "http://www.opengis.net/ows/2.0"
@@ -121,6 +126,16 @@ class ConformanceMixin:
         for profile in profiles.get("loaded", {}).values():
             if "write_record" not in vars(profile):
                 profile.write_record = _scoped_writer(profile.write_record, column)
+
+    def getrepositoryitem(self) -> Any:
+        """The exact source document of a served record; the engine's answer for records without one."""
+        identifier = self.parent.kvp.get("id")
+        if isinstance(identifier, str) and identifier:
+            found = datasets.source_document(self.parent.repository.engine, identifier)
+            if found is not None:
+                self.parent.source_document = found
+                return etree.Element("source-document")  # written by CatalogueCsw._write_response
+        return super().getrepositoryitem()  # type: ignore[misc]
 
     # ------------------------------------------------------------------ POST constraints
 

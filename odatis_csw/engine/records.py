@@ -54,6 +54,7 @@ from odatis_csw.engine.oarec_params import (
 )
 from odatis_csw.engine.oarec_spatial import SpatialField
 from odatis_csw.engine.oarec_time import datetime_cql
+from odatis_csw.store import datasets
 from odatis_csw.store.repository import CatalogueRepository
 
 LOGGER = logging.getLogger(__name__)
@@ -159,10 +160,11 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
         """Records as the Records schema wants them, from their stored rows."""
         ids = [f["id"] for f in features if isinstance(f, dict) and isinstance(f.get("id"), str)]
         rows = {row.identifier: row for row in self.repository.query_ids(ids)} if ids else {}
+        publishers = datasets.publishers(self.repository.engine, ids)
         for feature in features:
             if isinstance(feature, dict):
                 oarec_documents.fix_record(feature, rows.get(feature.get("id")))
-                add_feature_alternates(feature, self.base_url)
+                add_feature_alternates(feature, self.base_url, publishers.get(feature.get("id")))
 
     # ------------------------------------------------------------------ resources
 
