@@ -117,11 +117,11 @@ def _fallback_contacts(parties: list[Party]) -> list[Party]:
 
 
 def _locales(record: Record, doc: Doc) -> list[str]:
-    found: list[str] = []
+    found: dict[str, str] = {}  # locale id -> language (one PT_Locale per id)
     for language_code in [*record.other_languages, *doc.languages]:
-        if language_code and language_code not in found:
-            found.append(language_code)
-    return found
+        if language_code:
+            found.setdefault(locale_id(language_code), language_code)
+    return list(found.values())
 
 
 def _locale(language_code: str) -> etree._Element:

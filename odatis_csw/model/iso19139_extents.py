@@ -73,7 +73,9 @@ def _position(parent: etree._Element, tag: str, value: str | None, indeterminate
 
 
 def _time(prop: etree._Element, period: TemporalExtent, doc: Doc) -> None:
-    instant = period.end is None and period.end_indeterminate is None and period.begin_indeterminate is None
+    instant = period.end in (None, period.begin) and not (
+        period.begin_indeterminate or period.end_indeterminate
+    )
     if instant and period.begin:
         node = sub(prop, "gml:TimeInstant", gml_id=doc.gml_id("instant-"))
         _position(node, "gml:timePosition", period.begin, None)

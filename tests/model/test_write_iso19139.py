@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from odatis_csw.mapping import vocab
 from odatis_csw.model.iso19139 import to_bytes, write
+from odatis_csw.model.iso19139_xml import date_value, uri
 from odatis_csw.model.readers import read_json, read_record, reader_name
 from odatis_csw.model.record import Record
 from odatis_csw.quality.schemas import iso19139_schema
@@ -73,16 +75,20 @@ def test_written_record_is_valid_iso19139(label, record):
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
-def test_every_corpus_record_writes_valid_iso19139():
-    invalid = {}
+def test_every_corpus_record_writes_valid_iso19139_and_reads_back():
+    invalid, lost = {}, {}
     count = 0
     for label, record in non_iso_records(CORPUS):
         count += 1
-        problems = xsd_errors(write(record))
-        if problems:
+        document = write(record)
+        if problems := xsd_errors(document):
             invalid[label] = problems
+        expected, found = kept_fields(record), kept_fields(read_record(document))
+        if differences := [key for key in expected if expected[key] != found[key]]:
+            lost[label] = differences
     assert count > 150
     assert invalid == {}
+    assert lost == {}
 
 
 def test_same_model_same_bytes():
@@ -167,3 +173,57 @@ def test_empty_record_still_valid_with_nil_reasons():
     assert xsd_errors(document) == []
     assert document.xpath("gmd:contact/@gco:nilReason", namespaces=NS) == ["missing"]
     assert document.xpath("gmd:dateStamp/@gco:nilReason", namespaces=NS) == ["missing"]
+
+
+def kept_fields(record: Record) -> dict[str, object]:
+    """What every reader of the written document must find again, field by field."""
+    keywords = {(k.text.value, uri(k.text.anchor or "")) for group in record.keywords for k in group.keywords}
+    return {
+        "file_identifier": record.file_identifier,
+        "title": (record.title.value, record.title.translations),
+        "alternate_titles": [t.value for t in record.alternate_titles],
+        "abstract": record.abstract.value if record.abstract else None,
+        "dois": record.dois,
+        "dates": {(d.value, d.type) for d in record.dates if date_value(d.value)},  # others are nil
+        "parties": {
+            (p.role, p.individual, p.organisation.value if p.organisation else None) for p in record.parties
+        },
+        "keywords": keywords,
+        "thesauri": {
+            (g.thesaurus.value, uri(g.thesaurus.anchor or "")) for g in record.keywords if g.thesaurus
+        },
+        "boxes": [(b.west, b.east, b.south, b.north) for b in record.boxes],
+        "polygons": [p.exterior for e in record.extents for p in e.polygons],
+        "places": [t.value for e in record.extents for t in e.geographic_identifiers],
+        "temporal": [(t.begin, t.end, t.end_indeterminate) for t in record.temporal_extents],
+        # a reader may class a statement as licence or other constraint (by its vocabulary): words kept
+        "rights": sorted(
+            [lic.text.value for lic in record.constraints.licences]
+            + [t.value for t in record.constraints.other_constraints]
+        ),
+        "licence_uris": sorted(
+            lic.uri for lic in record.constraints.licences if lic.uri and vocab.licence_anchor(lic.uri)
+        ),
+        "access_constraints": record.constraints.access_constraints,
+        "formats": sorted({f.name for f in record.formats}),
+        "links": sorted(
+            {(uri(link.url), link.name, link.description, link.protocol) for link in record.links}, key=str
+        ),
+        "overviews": record.graphic_overviews,
+        "lineage": record.lineage.value if record.lineage else None,
+        "parent": record.parent_identifier,
+        "level": record.hierarchy_level,
+        "languages": (record.language, record.resource_languages),
+        "credit": record.credit,
+        "edition": record.edition,
+        "status": record.status,
+        "topics": record.topic_categories,
+    }
+
+
+@pytest.mark.parametrize(("label", "record"), LOCAL, ids=[label for label, _ in LOCAL])
+def test_round_trip_through_the_iso19139_reader(label, record):
+    back = read_record(write(record))
+    assert back.dialect == "iso19139"
+    expected, found = kept_fields(record), kept_fields(back)
+    assert {key: found[key] for key in expected if found[key] != expected[key]} == {}

@@ -58,7 +58,7 @@ def read(element: etree._Element) -> Record:
     _rights(element, record)
     _related(element, record)
     for item in _grandchildren(element, "formats", "format"):
-        if value := text_of(item):
+        if (value := text_of(item)) and all(found.name != value for found in record.formats):
             record.formats.append(Format(value))
     if language := plain.language(text_of(_child(element, "language"))):
         record.resource_languages.append(language)

@@ -36,6 +36,7 @@ from odatis_csw.model.record import (
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 CSW_RECORD = "{http://www.opengis.net/cat/csw/2.0.2}Record"
 _EPSG_4326 = re.compile(r"EPSG(:[0-9.]*)?:4326$|/EPSG/0/4326$", re.IGNORECASE)
+_TYPED_DATE = re.compile(r"^([A-Z][a-z]+):\s*(\S.*)$")
 _NAMED_BOUNDS = re.compile(r"\b(north|south|east|west)\w*\s*[:=]?\s*(-?\d+(?:\.\d+)?)", re.IGNORECASE)
 
 
@@ -121,8 +122,13 @@ def _dates(values: dict[str, list[etree._Element]], record: Record, csw: bool) -
             value = text_of(item)
             if value is None or kind is None:
                 continue
-            if "/" in value and (period := plain.period(value)):
-                _extent(record).temporal.append(period)
+            typed = _TYPED_DATE.match(value)  # "Created: 2018-01-18" (DataCite dates as dc:date)
+            value_kind = walk.date_type("datacite", typed.group(1)) if typed else None
+            if typed and value_kind:
+                value, kind = typed.group(2), value_kind
+            if value_kind == "temporal" or ("/" in value and plain.period(value)):
+                if (period := plain.period(value)) and period not in _extent(record).temporal:
+                    _extent(record).temporal.append(period)
                 continue
             if not any(d.value == value and d.type == kind for d in record.dates):
                 record.dates.append(CitedDate(value, kind))

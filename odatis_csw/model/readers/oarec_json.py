@@ -75,7 +75,7 @@ def read(document: dict[str, Any]) -> Record:
         name = _str(item) or (
             _str(item.get("name")) or _str(item.get("mediaType")) if isinstance(item, dict) else None
         )
-        if name:
+        if name and all(found.name != name for found in record.formats):
             record.formats.append(Format(name))
     status = properties.get("status")
     if code := _str(status.get("id") if isinstance(status, dict) else status):
@@ -217,7 +217,7 @@ def _time(value: object, record: Record) -> None:
         end_indeterminate = "now" if end_indeterminate else None
         period = TemporalExtent(begin, end, begin_indeterminate, end_indeterminate)
     elif instant := _str(value.get("date")) or _str(value.get("timestamp")):
-        period = TemporalExtent(begin=instant)
+        period = TemporalExtent(begin=instant, end=instant)
     else:
         return
     _extent(record).temporal.append(period)

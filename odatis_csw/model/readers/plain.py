@@ -180,7 +180,8 @@ def dcmi_parts(value: str) -> dict[str, str]:
 
 
 def period(value: str | None) -> TemporalExtent | None:
-    """A ``start/end`` period (ISO 8601, ``..`` or empty for an open end), a DCMI Period, or an instant."""
+    """A ``start/end`` period (ISO 8601, ``..`` or empty for an open end), a DCMI Period, or an
+    instant (begin = end, as the ISO readers read a ``gml:TimeInstant``)."""
     value = clean(value)
     if value is None:
         return None
@@ -190,7 +191,7 @@ def period(value: str | None) -> TemporalExtent | None:
     elif "/" in value and not is_url(value):
         begin, end = (part.strip() for part in value.split("/", 1))
     else:
-        return TemporalExtent(begin=value) if re.match(r"^-?\d{4}", value) else None
+        return TemporalExtent(begin=value, end=value) if re.match(r"^-?\d{4}", value) else None
     extent = TemporalExtent()
     if begin in (None, "", ".."):
         extent.begin_indeterminate = "unknown"
