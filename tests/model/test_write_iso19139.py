@@ -227,3 +227,69 @@ def test_round_trip_through_the_iso19139_reader(label, record):
     assert back.dialect == "iso19139"
     expected, found = kept_fields(record), kept_fields(back)
     assert {key: found[key] for key in expected if found[key] != expected[key]} == {}
+
+
+def test_fields_no_non_iso_dialect_carries_are_written_too():
+    from odatis_csw.model.record import (
+        Constraints,
+        Extent,
+        Instrument,
+        Keyword,
+        KeywordGroup,
+        Party,
+        Platform,
+        Text,
+        VerticalExtent,
+    )
+
+    record = Record(
+        dialect="test",
+        metadata_contacts=[Party(role="pointOfContact", organisation=Text("Ifremer"), email=["a@b.fr"])],
+        reference_systems=["EPSG:4326"],
+        metadata_standard="ISO 19115:2003/19139",
+        other_languages=["fre"],
+        purpose=Text("Why"),
+        status=["onGoing"],
+        maintenance_frequency="daily",
+        spatial_representation_types=["grid"],
+        topic_categories=["oceans", "ocean physics"],
+        keywords=[KeywordGroup([Keyword(Text("Temperature", {"fre": "Température"}, "http://vocab/TEMP"))])],
+        extents=[Extent(vertical=[VerticalExtent(0.0, 2000.0, "urn:ogc:def:crs:EPSG::5831")])],
+        constraints=Constraints(use_limitations=[Text("Not for navigation")], classification="unclassified"),
+        platforms=[
+            Platform(
+                Text("research vessel", anchor="http://vocab.nerc.ac.uk/collection/L06/current/31/"),
+                "RV",
+                [Instrument(Text("CTD"))],
+            )
+        ],
+        service_type="download",
+        hierarchy_level="service",
+    )
+    document = write(record)
+    assert xsd_errors(document) == []
+
+    def texts(path: str) -> list[str]:
+        return [str(value).strip() for value in document.xpath(path, namespaces=NS)]
+
+    ident = "gmd:identificationInfo/gmd:MD_DataIdentification"
+    assert texts("gmd:contact//gmd:electronicMailAddress/gco:CharacterString/text()") == ["a@b.fr"]
+    assert texts("gmd:referenceSystemInfo//gmd:code/gco:CharacterString/text()") == ["EPSG:4326"]
+    assert texts("gmd:locale/gmd:PT_Locale/@id") == ["FRE"]
+    assert texts(f"{ident}//gmd:keyword//gmd:LocalisedCharacterString[@locale='#FRE']/text()") == [
+        "Température"
+    ]
+    assert texts(f"{ident}/gmd:topicCategory/gmd:MD_TopicCategoryCode/text()") == ["oceans"]
+    keywords = texts(f"{ident}//gmd:keyword/*[1]/text()")
+    assert {"ocean physics", "research vessel", "CTD", "download"} <= set(keywords)
+    assert "SeaVoX Platform Categories (NVS L06)" in texts(f"{ident}//gmd:thesaurusName//gmd:title/*/text()")
+    assert texts(f"{ident}//gmd:EX_VerticalExtent/gmd:maximumValue/gco:Real/text()") == ["2000.0"]
+    assert texts(f"{ident}//gmd:EX_VerticalExtent/gmd:verticalCRS/@xlink:href") == [
+        "urn:ogc:def:crs:EPSG::5831"
+    ]
+    assert texts(f"{ident}//gmd:useLimitation/gco:CharacterString/text()") == ["Not for navigation"]
+    assert texts(f"{ident}//gmd:classification/*/@codeListValue") == ["unclassified"]
+    assert texts(f"{ident}/gmd:supplementalInformation/gco:CharacterString/text()") == ["research vessel: RV"]
+    assert texts("gmd:hierarchyLevel/gmd:MD_ScopeCode/@codeListValue") == ["service"]
+    assert texts(f"{ident}/gmd:status/*/@codeListValue") == ["onGoing"]
+    assert texts(f"{ident}//gmd:maintenanceAndUpdateFrequency/*/@codeListValue") == ["daily"]
