@@ -41,6 +41,7 @@ def federation(make_catalogue, tmp_path_factory):
     deleted = everything[1:3]
     for identifier in deleted:
         execute(node, "DELETE FROM records WHERE identifier = :id", id=identifier)
+    time.sleep(2.1)  # the first harvest stored its records strictly before ``before``
     before = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
     time.sleep(1.1)  # the deletions happen strictly after ``before``
     assert run_line(hub.cli("harvest", "run", "node", "--full"), "node")["deleted"] == 2
@@ -70,6 +71,12 @@ def headers(page: etree._Element) -> list[etree._Element]:
 def deletion_time(hub, identifier: str) -> str:
     [(stamp,)] = query(hub, "SELECT deleted_at FROM harvest_records WHERE record_id = :id", id=identifier)
     return str(stamp)
+
+
+def stored_since(hub, moment: datetime) -> list[str]:
+    """The live records the hub stored (again) at or after ``moment``: their datestamp says so."""
+    rows = query(hub, "SELECT identifier, insert_date FROM records")
+    return sorted(identifier for identifier, stamp in rows if stamp >= moment.strftime(STAMP))
 
 
 def listed(hub, verb: str = "ListIdentifiers", **params: str) -> tuple[list[str], list[str]]:
@@ -121,19 +128,27 @@ def test_cursor_and_complete_list_size_count_the_deleted_records(federation):
     assert [int(token.get("cursor")) for token in tokens] == [sum(sizes[:i]) for i in range(len(sizes))]
     assert sum(sizes) == len(live) + len(deleted)
     assert not tokens[-1].text  # the last page completes the list
+    listed_headers = [header for page in answers for header in headers(page)]
+    statuses = [header.get("status") for header in listed_headers]
+    assert statuses == [None] * len(live) + ["deleted"] * len(deleted)  # the deleted ones last
     last = answers[-1]
-    assert [h.get("status") for h in headers(last)] == ["deleted"] * len(deleted)
-    for header in headers(last):
-        assert [child.tag for child in header] == [f"{OAI}identifier", f"{OAI}datestamp"]
+    for header in listed_headers[len(live) :]:  # a deleted record keeps the data centre it came from
+        assert [child.tag for child in header] == [f"{OAI}identifier", f"{OAI}datestamp"] + [
+            f"{OAI}setSpec"
+        ] * 2
+        assert [spec.text for spec in header.iter(f"{OAI}setSpec")] == ["centre", "centre:node"]
     assert_valid(last, "oai-pmh/OAI-PMH.xsd")
 
 
 def test_a_page_of_deleted_records_in_list_records_is_valid(federation):
     _, hub, deleted, _, _ = federation
-    last = pages(hub, "ListRecords", metadataPrefix="iso19139")[-1]
-    records = list(last.iter(f"{OAI}record"))
-    assert [record.find(f"{OAI}header").get("status") for record in records] == ["deleted"] * len(deleted)
-    assert all(record.find(f"{OAI}metadata") is None for record in records)
+    answers = pages(hub, "ListRecords", metadataPrefix="iso19139")
+    records = [record for page in answers for record in page.iter(f"{OAI}record")]
+    gone = [record for record in records if record.find(f"{OAI}header").get("status") == "deleted"]
+    assert sorted(record.findtext(f".//{OAI}identifier") for record in gone) == deleted
+    assert all(record.find(f"{OAI}metadata") is None for record in gone)
+    last = answers[-1]
+    assert {record.find(f"{OAI}header").get("status") for record in last.iter(f"{OAI}record")} == {"deleted"}
     assert_valid(last, "oai-pmh/OAI-PMH.xsd")
 
 
@@ -167,10 +182,13 @@ def test_from_and_until_select_deleted_records_by_deletion_time(federation):
     moment = max(deletion_time(hub, identifier) for identifier in deleted)
     later = (datetime.strptime(moment, STAMP).replace(tzinfo=UTC) + timedelta(seconds=1)).strftime(STAMP)
     day = moment[:10]
-    # an incremental harvest from before the deletions: only deleted records, no noRecordsMatch
-    assert listed(hub, metadataPrefix="oai_dc", **{"from": before.strftime(STAMP)}) == ([], deleted)
+    # an incremental harvest from before the deletions: the deleted records, and the live ones
+    # the full harvest stored again (none of those it found unchanged)
+    again = stored_since(hub, before)
+    assert len(again) < len(query(hub, "SELECT identifier FROM records"))
+    assert listed(hub, metadataPrefix="oai_dc", **{"from": before.strftime(STAMP)}) == (again, deleted)
     assert listed(hub, "ListRecords", metadataPrefix="iso19139", **{"from": before.strftime(STAMP)}) == (
-        [],
+        again,
         deleted,
     )
     assert listed(hub, metadataPrefix="oai_dc", **{"from": moment})[1] == deleted  # inclusive
@@ -183,27 +201,39 @@ def test_from_and_until_select_deleted_records_by_deletion_time(federation):
     assert answer.find(f"{OAI}error").get("code") == "noRecordsMatch"
 
 
-def test_a_list_of_deleted_records_only_fits_in_one_page(federation):
+def test_a_short_list_with_deleted_records_fits_in_one_page(federation):
     _, hub, deleted, _, before = federation
+    again = stored_since(hub, before)
     answer = oai(hub, verb="ListIdentifiers", metadataPrefix="oai_dc", **{"from": before.strftime(STAMP)})
-    assert sorted(h.findtext(f"{OAI}identifier") for h in headers(answer)) == deleted
+    assert sorted(h.findtext(f"{OAI}identifier") for h in headers(answer)) == sorted(again + deleted)
+    assert len(again + deleted) <= PAGE
     assert answer.find(f".//{OAI}resumptionToken") is None  # one complete page, as for live records
     assert_valid(answer, "oai-pmh/OAI-PMH.xsd")
 
 
-def test_a_set_excludes_the_deleted_records(federation):
+def test_a_resource_type_set_excludes_the_deleted_records(federation):
+    """A deleted record's resource type is no longer known: it belongs to no ``type`` set."""
     _, hub, _, live, _ = federation
-    in_set, deleted_in_set = listed(hub, metadataPrefix="oai_dc", set="datasets")
+    in_set, deleted_in_set = listed(hub, metadataPrefix="oai_dc", set="type:dataset")
     assert deleted_in_set == [] and in_set and set(in_set) <= set(live)
-    first = oai(hub, verb="ListIdentifiers", metadataPrefix="oai_dc", set="datasets")
+    first = oai(hub, verb="ListIdentifiers", metadataPrefix="oai_dc", set="type:dataset")
     token = first.find(f".//{OAI}resumptionToken")
     assert token is None or int(token.get("completeListSize")) == len(in_set)
 
 
-def test_a_forged_deleted_offset_is_a_bad_resumption_token(federation):
+@pytest.mark.parametrize("spec", ["centre", "centre:node"])
+def test_a_data_centre_set_keeps_its_deleted_records(federation, spec):
+    """An incremental harvest of one data centre learns of the deletions at that centre."""
+    _, hub, deleted, live, before = federation
+    assert listed(hub, metadataPrefix="oai_dc", set=spec) == (live, deleted)
+    since = listed(hub, metadataPrefix="oai_dc", set=spec, **{"from": before.strftime(STAMP)})
+    assert since == (stored_since(hub, before), deleted)
+
+
+def test_a_forged_deleted_part_is_a_bad_resumption_token(federation):
     _, hub, _, _, _ = federation
-    for deleted in (-1, "0", True):
-        state = {"cursor": 0, "deleted": deleted, "metadataprefix": "oai_dc"}
+    for cursor, part in ((-1, "deleted"), ("0", "deleted"), (True, "deleted"), (0, "tombstones")):
+        state = {"v": 2, "cursor": cursor, "part": part, "prefix": "oai_dc"}
         token = base64.urlsafe_b64encode(json.dumps(state).encode()).decode().rstrip("=")
         answer = oai(hub, verb="ListIdentifiers", resumptionToken=token)
         assert answer.find(f"{OAI}error").get("code") == "badResumptionToken"

@@ -129,4 +129,3 @@ def specs_of(source: str | None, kind: str | None) -> list[str]:
         if part:
             specs += [hierarchy, f"{hierarchy}:{part}"]
     return specs
-

@@ -45,6 +45,7 @@ class OaiProvider:
         configured = int(settings.pycsw["server"].get("maxrecords") or 0)
         self.page_size = configured if configured > 0 else DEFAULT_PAGE
         self._store: tuple[Engine, Table] | None = None
+        self._identities = False
         self.verbs: dict[str, Callable[[OaiRequest, Response], None]] = {
             "Identify": self.identify,
             "ListMetadataFormats": self.list_metadata_formats,
@@ -91,9 +92,15 @@ class OaiProvider:
     def tombstones(self) -> Tombstones | None:
         return Tombstones.of(self.engine, self.table)
 
+    def has_identities(self) -> bool:
+        """Whether the database has the table of DOIs (``db setup`` creates it; never dropped)."""
+        if not self._identities:
+            self._identities = inspect(self.engine).has_table(identities.identities.name)
+        return self._identities
+
     def formats(self) -> dict[str, Format]:
         """The formats this database can serve (``datacite`` needs the identities table)."""
-        if inspect(self.engine).has_table(identities.identities.name):
+        if self.has_identities():
             return FORMATS
         return {prefix: fmt for prefix, fmt in FORMATS.items() if prefix != "datacite"}
 
@@ -174,7 +181,8 @@ class OaiProvider:
             return
         metadata = None
         if self.records.exists(identifier, conditions(fmt, self.table)):
-            metadata = fmt.render(row, dois_of(self.engine, [identifier]).get(identifier, []))
+            dois = dois_of(self.engine, [identifier]) if self.has_identities() else {}
+            metadata = fmt.render(row, dois.get(identifier, []))
         if metadata is None:
             raise OaiError("cannotDisseminateFormat", f"item {identifier!r} is not available as {fmt.prefix}")
         record(response.verb("GetRecord"), identifier, datestamp(row.insert_date), _specs(row), metadata)
@@ -232,23 +240,24 @@ class Page:
         if total == 0:
             raise OaiError("noRecordsMatch", "no record matches the request")
         verb = etree.Element(oai_response.q(self.verb))
-        size = self.provider.page_size
-        state, listed, following = self.state, 0, None
+        size = room = self.provider.page_size
+        state, following = self.state, None
         if state.part == LIVE:
             rows = self.provider.records.page(self.live, state.after, size + 1, self.verb == "ListRecords")
-            listed = min(len(rows), size)
             self._live(verb, rows[:size])
             if len(rows) > size:
-                following = replace(state, cursor=state.cursor + listed, after=rows[size - 1].identifier)
-            elif deleted_total:
-                state = replace(state, cursor=state.cursor + listed, part=DELETED, after=None)
-                if listed:
-                    following = state
-        if state.part == DELETED and self.tombstones is not None and following is None:
-            gone = self.tombstones.page(self.bounds, state.after, size + 1, self.sources)
-            self._deleted(verb, gone[:size])
-            if len(gone) > size:
-                following = replace(state, cursor=state.cursor + size, after=gone[size - 1].identifier)
+                following = replace(state, cursor=state.cursor + size, after=rows[size - 1].identifier)
+            else:  # the live records end on this page: the deleted ones fill the rest
+                room = size - len(rows)
+                state = replace(state, cursor=state.cursor + len(rows), part=DELETED, after=None)
+        if following is None and self.tombstones is not None and deleted_total:
+            if room == 0:
+                following = state
+            else:
+                gone = self.tombstones.page(self.bounds, state.after, room + 1, self.sources)
+                self._deleted(verb, gone[:room])
+                if len(gone) > room:
+                    following = replace(state, cursor=state.cursor + room, after=gone[room - 1].identifier)
         if not len(verb):
             raise OaiError("noRecordsMatch", "no record is left in this list")
         if self.state.cursor or following is not None:
@@ -256,11 +265,9 @@ class Page:
         response.root.append(verb)
 
     def _live(self, verb: etree._Element, rows: list[Any]) -> None:
-        dois = (
-            dois_of(self.provider.engine, [row.identifier for row in rows])
-            if self.fmt.prefix == "datacite"
-            else {}
-        )
+        dois = {}
+        if self.verb == "ListRecords" and self.provider.has_identities():
+            dois = dois_of(self.provider.engine, [row.identifier for row in rows])
         for row in rows:
             stamp, specs = datestamp(row.insert_date), _specs(row)
             if self.verb == "ListIdentifiers":

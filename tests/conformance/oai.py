@@ -85,6 +85,20 @@ DOIS = {
 }
 DOI_RECORD = RECORDS.parent / "records-extra" / "marine-ie-nodc__ie_marine_data__dataset_2752.xml"
 PAGE = 4
+#: Rows given back the document they were loaded from, whatever the loader now stores: records
+#: whose stored document is not ISO 19139 (so not disseminable as iso19139), as older rows are.
+NOT_ISO19139 = {
+    "9e5c3031-a026-48b3-a153-a70c2e2b78b9": (
+        "mdb:MD_Metadata",
+        RECORDS / "iso19115-3" / "aodn-esindexer__sample1.xml",
+    ),
+    "ecbce8ad-79fe-41b2-9bf7-f0d5cd80582d": (
+        "csw:Record",
+        RECORDS
+        / "dublin-core"
+        / "b2find-envriplus-sextant-cswrecord__0812e318-25c6-5d4a-b4b1-a22428240060.xml",
+    ),
+}
 #: The harvest source some records are said to come from (the others are ``local``).
 SOURCE = "sextant"
 
@@ -109,6 +123,14 @@ def provider(make_catalogue) -> Any:
             "UPDATE records SET insert_date = :stamp, mdsource = :source WHERE identifier = :id",
             stamp=stamp_of(position),
             source=SOURCE if position % 2 else "local",
+            id=identifier,
+        )
+    for identifier, (typename, path) in NOT_ISO19139.items():
+        execute(
+            catalogue,
+            "UPDATE records SET typename = :typename, xml = :xml WHERE identifier = :id",
+            typename=typename,
+            xml=path.read_text(encoding="utf-8"),
             id=identifier,
         )
     execute(catalogue, "DELETE FROM record_identities WHERE kind = 'doi'")
