@@ -186,12 +186,12 @@ def test_unknown_resumption_token_is_bad_resumption_token(paged_catalogue):
 
 
 def test_selective_harvest_arguments_survive_paging(paged_catalogue):
-    everything = _oai(paged_catalogue, verb="ListIdentifiers", metadataPrefix="oai_dc", set="datasets")
+    everything = _oai(paged_catalogue, verb="ListIdentifiers", metadataPrefix="oai_dc", set="type:dataset")
     token = everything.find(f".//{OAI}resumptionToken")
     assert token is not None and token.text
     total = int(token.get("completeListSize"))
     client = Sickle(f"{paged_catalogue.url}/oaipmh", max_retries=0)
-    ids = [header.identifier for header in client.ListIdentifiers(metadataPrefix="oai_dc", set="datasets")]
+    ids = [header.identifier for header in client.ListIdentifiers(metadataPrefix="oai_dc", set="type:dataset")]
     assert len(ids) == total
     all_ids = [header.identifier for header in client.ListIdentifiers(metadataPrefix="oai_dc")]
     assert set(ids) <= set(all_ids)

@@ -42,6 +42,7 @@ from odatis_csw.harvest.sources import Centre, Source
 from odatis_csw.safexml import parse_bytes
 from odatis_csw.store.loader import rows_of
 from odatis_csw.store.repository import open_repository, setup_repository
+from tests.harvest.helpers import execute, query
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "oaipmh"
 OAI = "http://www.openarchives.org/OAI/2.0/"
@@ -82,7 +83,16 @@ def make_harvester(url: str, client: HttpClient | None = None, **options: Any) -
 
 @pytest.fixture(scope="module")
 def node(make_catalogue):
-    return make_catalogue("oaipmh-node", RECORDS, server__maxrecords=3)
+    """The node's datestamps are when it stored each record: half of them were stored in 2019."""
+    catalogue = make_catalogue("oaipmh-node", RECORDS, server__maxrecords=3)
+    ids = sorted(row[0] for row in query(catalogue, "SELECT identifier FROM records"))
+    for identifier in ids[::2]:
+        execute(
+            catalogue,
+            "UPDATE records SET insert_date = '2019-03-01T12:00:00Z' WHERE identifier = :id",
+            id=identifier,
+        )
+    return catalogue
 
 
 @pytest.fixture(scope="module")
@@ -132,14 +142,14 @@ def test_oai_dc_from_a_node_keeps_bounding_boxes(node, repository):
 def test_set_filters(node, node_count):
     every = {ref.identifier for ref in make_harvester(f"{node.url}/oaipmh").gather(GatherState())}
     client = RecordingClient()
-    harvester = make_harvester(f"{node.url}/oaipmh", client, metadata_prefix="oai_dc", set="datasets")
+    harvester = make_harvester(f"{node.url}/oaipmh", client, metadata_prefix="oai_dc", set="type:dataset")
     refs = list(harvester.gather(GatherState()))
     assert 0 < len(refs) < node_count
     assert {ref.identifier for ref in refs} <= every
     for ref in refs:
         types = parse_bytes(ref.payload).getroot().findall(f"{{{DC}}}type")
         assert [element.text for element in types] == ["dataset"]
-    assert client.listings()[0] == {"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "datasets"}
+    assert client.listings()[0] == {"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "type:dataset"}
 
 
 def test_interrupted_listing_resumes_from_its_checkpoint(node, node_count):
@@ -236,9 +246,10 @@ def test_options_are_checked_against_the_schema(node):
 def test_unknown_format_on_a_real_node_is_a_typed_refusal(node, monkeypatch):
     harvester = make_harvester(f"{node.url}/oaipmh")
     monkeypatch.setattr(harvester, "prefix", "marc21")
-    with pytest.raises(BadArgument) as caught:
+    with pytest.raises(CannotDisseminateFormat) as caught:
         list(harvester.gather(GatherState()))
-    assert caught.value.oai_code == "badArgument" and caught.value.code == "oai:badArgument"
+    assert caught.value.oai_code == "cannotDisseminateFormat"
+    assert caught.value.code == "oai:cannotDisseminateFormat"
 
 
 def test_unreachable_port():
