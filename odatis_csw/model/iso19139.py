@@ -21,10 +21,10 @@ Choices:
   whose thesaurus title names their vocabulary, with their descriptions as supplemental
   information: there is no local ``gmi`` XSD, so ``gmi`` output could not be validated, and
   keywords are what discovery clients read anyway.
-* **Services** are written with ``gmd:MD_DataIdentification`` and hierarchy level ``service``,
-  the service type as a keyword: there is no local ISO 19119 (``srv``) XSD either, so an
-  ``srv:SV_ServiceIdentification`` could not be validated (the quality module sets such
-  elements aside rather than validating them).
+* **Services** are written with an ISO 19119 ``srv:SV_ServiceIdentification`` (INSPIRE service
+  metadata needs it) and hierarchy level ``service``; the service type is also a keyword. No srv
+  XSD is held locally: the quality check validates the ISO 19139 objects inside it, not the
+  srv elements themselves (scope ``partial``), as for ISO 19115-2 records.
 * **Languages** are written as ``gmd:LanguageCode`` with the ISO 639-2/B code as
   ``codeListValue`` and the source's code as text; every language of a translation is declared
   as a ``gmd:PT_Locale`` whose id the ``LocalisedCharacterString`` elements reference.

@@ -1,5 +1,8 @@
 """ISO 19139 ``gmd:MD_DataIdentification`` of a record: citation, abstract, parties, keywords,
-constraints, languages, topic categories and extents, in the order the XSD requires.
+constraints, languages, topic categories and extents, in the order the XSD requires. A service
+(hierarchy level ``service``) gets an ISO 19119 ``srv:SV_ServiceIdentification`` instead, as
+INSPIRE service metadata requires; no srv XSD is held locally, so the quality check validates its
+ISO 19139 parts only (scope ``partial``).
 
 Parties with the role ``pointOfContact`` are the resource's ``gmd:pointOfContact``; every other
 party is a ``gmd:citedResponsibleParty`` of the citation. Identifiers naming a DOI are
@@ -21,7 +24,8 @@ from odatis_csw.model.record import Identifier, Record, Text
 
 def identification(parent: etree._Element, record: Record, doc: Doc) -> etree._Element:
     prop = sub(parent, "gmd:identificationInfo")
-    node = sub(prop, "gmd:MD_DataIdentification")
+    service = record.hierarchy_level == "service"
+    node = sub(prop, "srv:SV_ServiceIdentification" if service else "gmd:MD_DataIdentification")
     _citation(node, record, doc)
     string(node, "gmd:abstract", record.abstract, doc)
     if record.purpose is not None:
@@ -46,6 +50,9 @@ def identification(parent: etree._Element, record: Record, doc: Doc) -> etree._E
         string(graphic, "gmd:fileName", overview)
     descriptive_keywords(node, record, doc)
     resource_constraints(node, record.constraints, doc)
+    if service:
+        _service(node, record, doc)
+        return prop
     for kind in record.spatial_representation_types:
         code(node, "gmd:spatialRepresentationType", "MD_SpatialRepresentationTypeCode", kind)
     if record.resource_languages:
@@ -62,6 +69,18 @@ def identification(parent: etree._Element, record: Record, doc: Doc) -> etree._E
     if supplemental:
         string(node, "gmd:supplementalInformation", "\n".join(supplemental))
     return prop
+
+
+def _service(node: etree._Element, record: Record, doc: Doc) -> None:
+    """The ISO 19119 part of a service: its type, extents; coupling and operations, unknown, are nil."""
+    if record.service_type:
+        sub(sub(node, "srv:serviceType"), "gco:LocalName").text = record.service_type
+    else:
+        nil(node, "srv:serviceType")
+    for found in record.extents:
+        extent(node, "srv:extent", found, doc)
+    nil(node, "srv:couplingType")
+    nil(node, "srv:containsOperations")
 
 
 def _citation(parent: etree._Element, record: Record, doc: Doc) -> None:

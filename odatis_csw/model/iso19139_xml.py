@@ -21,7 +21,8 @@ GMX = "http://www.isotc211.org/2005/gmx"
 GML = "http://www.opengis.net/gml/3.2"  # the GML the 2007 gmd/gco/gts schemas import
 XLINK = "http://www.w3.org/1999/xlink"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
-NSMAP = {"gmd": GMD, "gco": GCO, "gmx": GMX, "gml": GML, "xlink": XLINK, "xsi": XSI}
+SRV = "http://www.isotc211.org/2005/srv"
+NSMAP = {"gmd": GMD, "gco": GCO, "gmx": GMX, "srv": SRV, "gml": GML, "xlink": XLINK, "xsi": XSI}
 SCHEMA_LOCATION = f"{GMD} http://schemas.opengis.net/iso/19139/20070417/gmd/gmd.xsd"
 
 #: The ISO 19139 code lists as INSPIRE Technical Guidelines 2.0 cite them.
@@ -38,7 +39,7 @@ def q(namespace: str, name: str) -> str:
 
 
 def sub(parent: etree._Element, tag: str, **attributes: str) -> etree._Element:
-    """A child ``prefix:name`` (gmd, gco, gmx, gml) with attributes (``xlink_href`` → ``xlink:href``)."""
+    """A child ``prefix:name`` (gmd, gco, gmx, srv, gml) with attributes (``xlink_href`` → ``xlink:href``)."""
     prefix, name = tag.split(":", 1)
     element = etree.SubElement(parent, q(NSMAP[prefix], name))
     for key, value in attributes.items():

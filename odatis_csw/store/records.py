@@ -139,10 +139,16 @@ def assessed_row(
         raise UnsupportedRecordError(f"{name} record has no identifier (fileIdentifier / dc:identifier)")
     row.xml = etree.tostring(served, encoding="unicode")
     row.anytext = pycsw_util.get_anytext(served)
+    if any(repair.what in WRITTEN for repair in repairs):  # full text also finds what only the source says
+        row.anytext = f"{row.anytext} {pycsw_util.get_anytext(element)}"
     if row.servicetype:
         row.servicetype = ",".join(part for part in row.servicetype.split(",") if part.strip())
     source_document = etree.tostring(element, encoding="unicode")
     return row, Assessment(tuple(repairs), validate(served), source_document, record)
+
+
+#: Repairs that mean the served document was written from the model, not taken from the source.
+WRITTEN = frozenset({"rebuilt-from-model", "written-from-model"})
 
 
 def _served_document(
