@@ -9,7 +9,7 @@ import requests
 from lxml import etree
 
 from odatis_csw.safexml import parse_bytes
-from tests.harvest.helpers import run_line, source, static_server, write_sources
+from tests.harvest.helpers import query, run_line, source, static_server, write_sources
 from tests.harvest.test_duplicates_rules import LOUGH_FURNACE, MARACOOS_2011, MARACOOS_2012
 
 OWS = "{http://www.opengis.net/ows}"
@@ -50,8 +50,6 @@ def waf_hub(make_catalogue, tmp_path_factory):
 
 def served_ids(hub) -> dict[str, bytes]:
     """Each served MARACOOS identifier and the file it was harvested from."""
-    from tests.harvest.helpers import query
-
     rows = query(hub, "SELECT source_id, record_id FROM harvest_records WHERE source = 'waf'")
     files = {path.name: path.read_bytes() for path in (MARACOOS_2011, MARACOOS_2012)}
     return {record_id: files[source_id.rsplit("/", 1)[-1]] for source_id, record_id in rows}

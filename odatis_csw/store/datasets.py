@@ -83,20 +83,6 @@ class Member:
     def key(self) -> tuple[str, str]:
         return (self.facts.source, self.facts.source_id)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The member as shown to operators and in record links."""
-        return {
-            "source": self.facts.source,
-            "source_id": self.facts.source_id,
-            "record_id": self.record_id,
-            "precedence": self.facts.precedence,
-            "source_url": self.source_url,
-            "source_title": self.source_title,
-            "centre": self.centre,
-            "canonical": self.canonical,
-            "keys": sorted(f"{kind}:{value}" for kind, value in self.facts.keys),
-        }
-
 
 def new_dataset_id() -> str:
     return uuid.uuid4().hex
@@ -107,8 +93,14 @@ def _members(connection: Connection, condition: Any) -> list[Member]:
     if not rows:
         return []
     found: dict[tuple[str, str], set[tuple[str, str]]] = {(r["source"], r["source_id"]): set() for r in rows}
-    sources = {r["source"] for r in rows}
-    query = select(member_keys).where(member_keys.c.source.in_(sources))
+    query = (
+        select(member_keys)
+        .join(
+            members,
+            and_(members.c.source == member_keys.c.source, members.c.source_id == member_keys.c.source_id),
+        )
+        .where(condition)
+    )
     for key in connection.execute(query).mappings():
         owner = (key["source"], key["source_id"])
         if owner in found:
@@ -285,17 +277,6 @@ def source_document(engine: Engine, record_id: str) -> tuple[bytes, str] | None:
     with engine.connect() as connection:
         row = connection.execute(query).first()
     return (bytes(row[0]), str(row[1])) if row else None
-
-
-def dataset_report(engine: Engine, source: str) -> dict[str, Any]:
-    """How one source's records sit among datasets: served, behind another publisher, derived ids."""
-    with engine.connect() as connection:
-        mine = _members(connection, members.c.source == source)
-    return {
-        "served": sum(1 for m in mine if m.canonical),
-        "behind": sum(1 for m in mine if not m.canonical),
-        "derived": [m.to_dict() for m in mine if m.derived],
-    }
 
 
 def archive_payload(engine: Engine, sha256: str, payload: bytes, media_type: str) -> None:
