@@ -28,7 +28,16 @@ ISO19139_ROOTS = (f"{{{GMD}}}MD_Metadata", f"{{{GMI}}}MI_Metadata")
 #: ``typename`` of the rows whose stored document is ISO 19139 (ISO 19115-2 ``gmi`` included).
 ISO19139_TYPENAME = "gmd:MD_Metadata"
 
-Renderer = Callable[[Any, Sequence[str]], etree._Element | None]
+
+@dataclass(frozen=True)
+class Context:
+    """What a renderer may need beside the row: the record's DOIs and the service's base URL."""
+
+    dois: Sequence[str] = ()
+    base_url: str = ""
+
+
+Renderer = Callable[[Any, Context], etree._Element | None]
 
 
 @dataclass(frozen=True)
@@ -38,15 +47,15 @@ class Format:
     prefix: str
     schema: str
     namespace: str
-    render: Renderer  # (row, its DOIs) → the metadata element, or None if the row cannot be
+    render: Renderer  # (row, context) → the metadata element, or None if the row cannot be
     available: Callable[[Table], ColumnElement[Any]] | None = None  # SQL: rows it can disseminate
 
 
-def _oai_dc(row: Any, dois: Sequence[str]) -> etree._Element:
-    return oai_dc.render(row, dois)
+def _oai_dc(row: Any, context: Context) -> etree._Element:
+    return oai_dc.render(row, context.dois)
 
 
-def _iso19139(row: Any, dois: Sequence[str]) -> etree._Element | None:
+def _iso19139(row: Any, context: Context) -> etree._Element | None:
     """The stored document itself, when it is an ISO 19139 (or ISO 19115-2) record."""
     try:
         root = parse_bytes(str(row.xml).encode("utf-8"), source=str(row.identifier)).getroot()
@@ -55,8 +64,8 @@ def _iso19139(row: Any, dois: Sequence[str]) -> etree._Element | None:
     return root if root.tag in ISO19139_ROOTS else None
 
 
-def _datacite(row: Any, dois: Sequence[str]) -> etree._Element | None:
-    return oai_datacite.render(row, dois[0]) if dois else None
+def _datacite(row: Any, context: Context) -> etree._Element | None:
+    return oai_datacite.render(row, context.dois[0]) if context.dois else None
 
 
 def _is_iso19139(table: Table) -> ColumnElement[Any]:

@@ -22,7 +22,7 @@ from odatis_csw.config import Settings
 from odatis_csw.engine import oai_args, oai_response
 from odatis_csw.engine.oai_args import OaiError, OaiRequest
 from odatis_csw.engine.oai_deleted import Tombstones
-from odatis_csw.engine.oai_formats import FORMATS, Format, conditions, dois_of
+from odatis_csw.engine.oai_formats import FORMATS, Context, Format, conditions, dois_of
 from odatis_csw.engine.oai_paging import DELETED, LIVE, ListState, decode
 from odatis_csw.engine.oai_records import LiveRecords, datestamp
 from odatis_csw.engine.oai_response import Response, add, header, record, resumption_token
@@ -182,7 +182,7 @@ class OaiProvider:
         metadata = None
         if self.records.exists(identifier, conditions(fmt, self.table)):
             dois = dois_of(self.engine, [identifier]) if self.has_identities() else {}
-            metadata = fmt.render(row, dois.get(identifier, []))
+            metadata = fmt.render(row, Context(dois.get(identifier, []), self.base_url))
         if metadata is None:
             raise OaiError("cannotDisseminateFormat", f"item {identifier!r} is not available as {fmt.prefix}")
         record(response.verb("GetRecord"), identifier, datestamp(row.insert_date), _specs(row), metadata)
@@ -273,7 +273,7 @@ class Page:
             if self.verb == "ListIdentifiers":
                 header(verb, row.identifier, stamp, specs)
                 continue
-            metadata = self.fmt.render(row, dois.get(row.identifier, []))
+            metadata = self.fmt.render(row, Context(dois.get(row.identifier, []), self.provider.base_url))
             if metadata is None:
                 LOGGER.warning("record %s cannot be written as %s", row.identifier, self.fmt.prefix)
                 continue
