@@ -166,11 +166,13 @@ def write_config(folder: Path, database: str, **overrides: object) -> Path:
 
 
 def antimeridian_record(folder: Path) -> Path:
-    """A real PacIOOS ISO 19115-2 record moved across the antimeridian (170°E to 170°W)."""
+    """A real PacIOOS ISO 19115-2 record moved across the antimeridian (170°E to 170°W): another dataset."""
     source = (RECORDS / "iso19115-2" / "pycsw-apiso__pacioos-NS06agg.xml").read_text(encoding="utf-8")
     import re
 
     text_ = re.sub(r"(<gmd:fileIdentifier>\s*<gco:CharacterString>)[^<]+", rf"\g<1>{ANTIMERIDIAN_ID}", source)
+    # another dataset, not a copy of NS06agg: its own resource identifier (the catalogue merges copies)
+    text_ = re.sub(r"(<gmd:code>\s*<gco:CharacterString>)NS06agg<", rf"\g<1>{ANTIMERIDIAN_ID}<", text_)
     for element, value in (
         ("westBoundLongitude", "170"),
         ("eastBoundLongitude", "-170"),
