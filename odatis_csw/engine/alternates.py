@@ -1,13 +1,11 @@
-"""Typed ``alternate`` links from each OGC API record to its other forms (ISO 19139, HTML).
+"""Typed ``alternate`` links from each OGC API record to its other forms (ISO 19139, DCAT-AP, HTML).
 
 Each record also links to the exact source document the catalogue keeps (CSW
 GetRepositoryItem, titled "Source document as published") and, with ``rel: via``, to the
 record at every source that publishes its dataset (the served one first), titled after the
 source and its centre.
 
-No DCAT form is linked: the catalogue produces none (pygeometa 0.19 has a DCAT writer, but
-it writes from its own MCF model, reads none of the stored ISO 19115-2/-3 or Dublin Core
-records, and fails on or invents URIs for those it can read).
+The DCAT-AP form (RDF/XML) is the item itself with ``f=dcat``.
 """
 
 from __future__ import annotations
@@ -34,7 +32,7 @@ def iso_record_query(identifier: str) -> dict[str, str]:
 
 
 def alternate_links(base_url: str, identifier: str) -> list[dict[str, str]]:
-    """The record as ISO 19139 (CSW GetRecordById) and as an HTML page."""
+    """The record as ISO 19139 (CSW GetRecordById), as DCAT-AP and as an HTML page."""
     iso = urlencode(iso_record_query(identifier))
     item = f"{base_url}/collections/metadata:main/items/{quote(identifier, safe='')}"
     return [
@@ -45,6 +43,7 @@ def alternate_links(base_url: str, identifier: str) -> list[dict[str, str]]:
             "href": f"{base_url}/csw?{iso}",
         },
         {"rel": "alternate", "type": "text/html", "title": "HTML page", "href": f"{item}?f=html"},
+        {"rel": "alternate", "type": "application/rdf+xml", "title": "DCAT-AP", "href": f"{item}?f=dcat"},
     ]
 
 

@@ -11,7 +11,7 @@ from pycsw import opensearch, server
 from pycsw.ogc.csw import csw2, csw3
 
 from odatis_csw.config import Settings
-from odatis_csw.engine import antimeridian, csw_filters, kvp
+from odatis_csw.engine import antimeridian, csw_filters, dcat_output, kvp
 from odatis_csw.engine.csw3 import CatalogueCsw3
 from odatis_csw.engine.csw_iface import CatalogueCsw2
 from odatis_csw.engine.outputschemas import SAFE_OUTPUT_SCHEMAS
@@ -60,6 +60,7 @@ class CatalogueCsw(server.Csw):  # type: ignore[misc]
         for namespace, schema in SAFE_OUTPUT_SCHEMAS.items():
             if namespace in self.outputschemas:
                 self.outputschemas[namespace] = schema
+        self.outputschemas[dcat_output.NAMESPACE] = dcat_output
 
     def _gen_manager(self) -> None:
         """Never advertise nor enable CSW-T Transaction and Harvest.

@@ -1,8 +1,8 @@
 """The metadata formats of the OAI-PMH provider (§4.4): one registry entry per ``metadataPrefix``.
 
 Each entry names its schema and namespace, renders a record from its row, and says in SQL
-which records it can disseminate (None: every record). A new format (DCAT-AP, once the
-catalogue has a European output) is one more entry in :data:`FORMATS`.
+which records it can disseminate (None: every record). A new format is one more entry in
+:data:`FORMATS`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,14 @@ from sqlalchemy import Table, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import ColumnElement
 
-from odatis_csw.engine import oai_datacite, oai_dc
+from odatis_csw.engine import dcat_output, oai_datacite, oai_dc
 from odatis_csw.errors import UnsafeXMLError
 from odatis_csw.safexml import parse_bytes
 from odatis_csw.store import identities
 
 GMD = "http://www.isotc211.org/2005/gmd"
+#: No XML schema exists for RDF/XML: ListMetadataFormats names the DCAT-AP release instead.
+DCAT_AP = "https://semiceu.github.io/DCAT-AP/releases/3.0.1/"
 GMI = "http://www.isotc211.org/2005/gmi"
 #: Root elements of the ISO 19139 documents the ``iso19139`` format disseminates.
 ISO19139_ROOTS = (f"{{{GMD}}}MD_Metadata", f"{{{GMI}}}MI_Metadata")
@@ -68,6 +70,10 @@ def _datacite(row: Any, context: Context) -> etree._Element | None:
     return oai_datacite.render(row, context.dois[0]) if context.dois else None
 
 
+def _dcat_ap(row: Any, context: Context) -> etree._Element:
+    return dcat_output.rdf_element(row, context.base_url)
+
+
 def _is_iso19139(table: Table) -> ColumnElement[Any]:
     return table.c.typename == ISO19139_TYPENAME
 
@@ -80,6 +86,7 @@ FORMATS: dict[str, Format] = {
     "oai_dc": Format("oai_dc", oai_dc.SCHEMA, oai_dc.OAI_DC, _oai_dc),
     "iso19139": Format("iso19139", "http://www.isotc211.org/2005/gmd/gmd.xsd", GMD, _iso19139, _is_iso19139),
     "datacite": Format("datacite", oai_datacite.SCHEMA, oai_datacite.DATACITE, _datacite, _has_doi),
+    "dcat_ap": Format("dcat_ap", DCAT_AP, dcat_output.NAMESPACE, _dcat_ap),
 }
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 #: Values of ``f`` (the OpenAPI document's ``f`` parameter; an item may also be had as XML).
 FORMATS = ("json", "html")
-ITEM_FORMATS = ("json", "html", "xml")
+ITEM_FORMATS = ("json", "html", "xml", "dcat")
 
 #: Parameters of ``/collections/{id}/items`` besides the queryables: those the OpenAPI
 #: document declares, those pycsw's ``items()`` reads, and ``lang`` (OGC API - Common).

@@ -23,7 +23,7 @@ from sqlalchemy.exc import DataError, ProgrammingError
 from sqlalchemy.orm import create_session
 
 from odatis_csw.config import Settings
-from odatis_csw.engine import antimeridian, oarec_documents
+from odatis_csw.engine import antimeridian, dcat_output, oarec_documents
 from odatis_csw.engine.alternates import add_feature_alternates
 from odatis_csw.engine.oarec_filter import (
     Unwritable,
@@ -451,6 +451,11 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
         )
         if refused:
             return refused
+        if args.get("f") == "dcat":
+            rows = self.repository.query_ids([item])
+            if rows:
+                headers_["Content-Type"] = dcat_output.MEDIA_TYPE
+                return headers_, 200, dcat_output.rdf_of(rows[0], self.base_url)
         headers, status, content = super().item(headers_, args, collection, item)
         if status != 200 and headers.get("Content-Type") == "application/xml":
             headers["Content-Type"] = "application/json"  # the engine's error body is JSON

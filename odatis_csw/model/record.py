@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 
 _DOI = re.compile(r"(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
+#: An identifier that is a DOI: bare, ``doi:``, or a resolver URL (not a text that cites one).
+_DOI_FORMS = re.compile(r"^(doi:\s*|https?://(dx\.)?doi\.org/)?10\.\d{4,9}/\S+$", re.IGNORECASE)
 
 
 @dataclass
@@ -42,8 +44,11 @@ class Identifier:
     @property
     def doi(self) -> str | None:
         """The DOI this identifier names, lower-cased (``10.xxxx/...``), else None."""
-        named = "doi" in (self.codespace or "").lower() or "doi" in self.code.lower()
-        return doi_of(self.code) if named or _DOI.match(self.code.strip()) else None
+        code = self.code.strip()
+        if _DOI_FORMS.match(code):
+            return doi_of(code)
+        named = "doi" in (self.codespace or "").lower()
+        return doi_of(code) if named and not any(char.isspace() for char in code) else None
 
 
 @dataclass

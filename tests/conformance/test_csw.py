@@ -641,3 +641,33 @@ def test_owslib_csw3_getrecordbyid(owslib3, identifier):
     record = Csw30Record(root)
     assert record.identifier == identifier
     assert record.title == RECORDS_CITE[identifier]["title"]
+
+
+# --------------------------------------------------------------------------- DCAT-AP output schema
+
+
+def test_get_record_by_id_answers_dcat_ap(cite_and_service):
+    """The catalogue's DCAT-AP output (``outputSchema=http://www.w3.org/ns/dcat#``, as GeoNetwork
+    names it) is advertised and answers one rdf:RDF describing one dcat:Dataset."""
+    capabilities = valid_xml(
+        get(cite_and_service, service="CSW", version="2.0.2", request="GetCapabilities"), "2.0.2"
+    )
+    advertised = capabilities.xpath(
+        "//ows:Operation[@name='GetRecordById']/ows:Parameter[@name='outputSchema']/ows:Value/text()",
+        namespaces=NS,
+    )
+    assert "http://www.w3.org/ns/dcat#" in advertised
+    identifier = sorted(RECORDS_CITE)[0]
+    response = get(
+        cite_and_service,
+        service="CSW",
+        version="2.0.2",
+        request="GetRecordById",
+        id=identifier,
+        outputschema="http://www.w3.org/ns/dcat#",
+    )
+    root = etree.fromstring(response.content, PARSER)
+    (rdf,) = [el for el in root if etree.QName(el).localname == "RDF"]
+    (dataset,) = rdf.findall("{http://www.w3.org/ns/dcat#}Dataset")
+    title = dataset.findtext("{http://purl.org/dc/terms/}title")
+    assert title == RECORDS_CITE[identifier]["title"]

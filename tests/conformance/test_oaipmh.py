@@ -263,15 +263,16 @@ def test_4_4_list_metadata_formats_of_the_repository(provider):
     )
     assert found["iso19139"][1] == "http://www.isotc211.org/2005/gmd"
     assert found["datacite"][1] == "http://datacite.org/schema/kernel-4"
+    assert found["dcat_ap"][1] == "http://www.w3.org/ns/dcat#"
 
 
 @pytest.mark.parametrize(
     ("identifier", "expected"),
     [
-        (ISO_GMD, {"oai_dc", "iso19139"}),
-        (ISO_MDB, {"oai_dc"}),
-        (DC_RECORD, {"oai_dc"}),
-        ("gov.noaa.nodc:NDBC-COOPS", {"oai_dc", "iso19139", "datacite"}),
+        (ISO_GMD, {"oai_dc", "iso19139", "dcat_ap"}),
+        (ISO_MDB, {"oai_dc", "dcat_ap"}),
+        (DC_RECORD, {"oai_dc", "dcat_ap"}),
+        ("gov.noaa.nodc:NDBC-COOPS", {"oai_dc", "iso19139", "datacite", "dcat_ap"}),
     ],
 )
 def test_4_4_list_metadata_formats_of_one_item(provider, identifier, expected):

@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import REPO
 from lxml import etree
+from pyshacl import validate as shacl_validate
+from rdflib import Graph
 from sickle import Sickle
 
 from tests.conformance.oai import (
@@ -166,3 +169,35 @@ def test_sickle_harvests_datacite(provider):
     assert sorted(harvested) == sorted(DOIS)
     for identifier, record in harvested.items():
         assert record.metadata["identifier"] == [DOIS[identifier]]
+
+
+# -- dcat_ap ---------------------------------------------------------------------------------------
+
+RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+DCAT = "{http://www.w3.org/ns/dcat#}"
+
+
+def test_dcat_ap_is_listed_and_disseminated_for_every_record(provider):
+    """§4.4 ListMetadataFormats names ``dcat_ap`` (DCAT-AP 3, RDF/XML); every record is disseminated."""
+    formats = oai(provider, verb="ListMetadataFormats")
+    prefixes = [el.text for el in formats.iter(f"{OAI}metadataPrefix")]
+    assert "dcat_ap" in prefixes
+    found = records(provider, "dcat_ap")
+    assert sorted(found) == provider.ids
+    assert {payload.tag for payload in found.values()} == {f"{RDF}RDF"}
+
+
+def test_dcat_ap_records_conform_to_the_dcat_ap_shapes(provider):
+    """Each DCAT-AP record describes one dcat:Dataset and conforms to SEMIC's DCAT-AP 3.0.1 shapes;
+    a record with a DOI is described under its DOI resolver URL."""
+    shapes = Graph().parse(REPO / "schemas" / "shacl" / "dcat-ap_3.0.1_shapes.ttl")
+    found = records(provider, "dcat_ap")
+    for identifier, payload in found.items():
+        datasets = payload.findall(f"{DCAT}Dataset")
+        assert len(datasets) == 1, identifier
+        graph = Graph().parse(data=etree.tostring(payload), format="xml")
+        conforms, _, report = shacl_validate(graph, shacl_graph=shapes, inference="none")
+        assert conforms, (identifier, report)
+    for identifier, doi in DOIS.items():
+        about = found[identifier].find(f"{DCAT}Dataset").get(f"{RDF}about")
+        assert about == f"https://doi.org/{doi}"

@@ -21,6 +21,8 @@ import pytest
 import requests
 from conftest import ANTIMERIDIAN_ID, REPO
 from lxml import etree
+from pyshacl import validate as shacl_validate
+from rdflib import Graph
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from shapely.geometry import shape
@@ -370,22 +372,36 @@ def test_antimeridian_record_keeps_its_true_geometry(everything):
 # --------------------------------------------------------------------------- alternates
 
 
-def test_records_link_to_their_iso_and_html_forms(catalogue, everything):
+def test_records_link_to_their_iso_dcat_and_html_forms(catalogue, everything, dcat_shapes):
     """/req/record-core/record-links: typed ``alternate`` links to the record's ISO 19139 (CSW
-    GetRecordById) and HTML forms, each answering with the media type it claims. There is no DCAT
-    form: the catalogue produces none, so none is linked."""
+    GetRecordById), DCAT-AP (RDF/XML) and HTML forms, each answering with the media type it claims;
+    the DCAT-AP form conforms to the DCAT-AP 3 shapes."""
     for identifier in sorted(everything)[:6] + [ANTIMERIDIAN_ID]:
         alternates = {
-            link["type"]: link for link in everything[identifier]["links"] if link["rel"] == "alternate"
+            link["title"]: link for link in everything[identifier]["links"] if link["rel"] == "alternate"
         }
-        assert set(alternates) == {"application/xml", "text/html"}, (identifier, alternates)
-        iso = requests.get(alternates["application/xml"]["href"], timeout=TIMEOUT)
+        iso_link = alternates["ISO 19139 (gmd:MD_Metadata)"]
+        assert iso_link["type"] == "application/xml"
+        iso = requests.get(iso_link["href"], timeout=TIMEOUT)
         assert iso.status_code == 200
         root = etree.fromstring(iso.content)
         found = [el for el in root if etree.QName(el).localname in ("MD_Metadata", "MI_Metadata")]
         assert len(found) == 1, identifier  # ISO 19139 (gmd), or its ISO 19115-2 extension (gmi)
-        page = requests.get(alternates["text/html"]["href"], timeout=TIMEOUT)
+        dcat_link = alternates["DCAT-AP"]
+        assert dcat_link["type"] == "application/rdf+xml"
+        dcat = requests.get(dcat_link["href"], timeout=TIMEOUT)
+        assert dcat.status_code == 200 and dcat.headers["Content-Type"].startswith("application/rdf+xml")
+        graph = Graph().parse(data=dcat.content, format="xml")
+        conforms, _, report = shacl_validate(graph, shacl_graph=dcat_shapes, inference="none")
+        assert conforms, (identifier, report)
+        page_link = alternates["HTML page"]
+        page = requests.get(page_link["href"], timeout=TIMEOUT)
         assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+
+
+@pytest.fixture(scope="module")
+def dcat_shapes() -> Graph:
+    return Graph().parse(REPO / "schemas" / "shacl" / "dcat-ap_3.0.1_shapes.ttl")
 
 
 # --------------------------------------------------------------------------- 404
