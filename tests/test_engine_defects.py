@@ -191,7 +191,9 @@ def test_selective_harvest_arguments_survive_paging(paged_catalogue):
     assert token is not None and token.text
     total = int(token.get("completeListSize"))
     client = Sickle(f"{paged_catalogue.url}/oaipmh", max_retries=0)
-    ids = [header.identifier for header in client.ListIdentifiers(metadataPrefix="oai_dc", set="type:dataset")]
+    ids = [
+        header.identifier for header in client.ListIdentifiers(metadataPrefix="oai_dc", set="type:dataset")
+    ]
     assert len(ids) == total
     all_ids = [header.identifier for header in client.ListIdentifiers(metadataPrefix="oai_dc")]
     assert set(ids) <= set(all_ids)
