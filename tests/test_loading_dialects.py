@@ -13,7 +13,13 @@ from odatis_csw.store.loader import Outcome, assessed_rows_of, load_file
 from odatis_csw.store.repository import open_repository, setup_repository
 from odatis_csw.store.rows import split_antimeridian
 
-DIALECTS = Path(__file__).parent / "data" / "dialects"
+DATA = Path(__file__).parent / "data"
+DIALECTS = DATA / "dialects"
+NS = {
+    "gmd": "http://www.isotc211.org/2005/gmd",
+    "gmx": "http://www.isotc211.org/2005/gmx",
+    "xlink": "http://www.w3.org/1999/xlink",
+}
 MAX = 20 * 1024 * 1024
 
 
@@ -167,3 +173,21 @@ def test_an_updated_record_keeps_nothing_its_new_version_lost(repository, tmp_pa
     [after] = repository.query_ids([loaded.identifier])
     assert not after.keywords
     assert after.wkt_geometry is None
+
+
+def test_a_datacite_file_loads_and_is_served_as_iso_19139_with_its_doi_and_licence(repository):
+    """A bare DataCite resource is read by its own reader: the served ISO 19139 keeps the DOI,
+    the licence URI and the box, and the publisher's DataCite document is kept as it was."""
+    path = DATA / "oaipmh" / "bolognese__datacite-example-geolocation-2.xml"
+    [(row, assessment)] = assessed_rows_of(repository, parse_file(path))
+    assert assessment.record is not None and assessment.record.dois == ["10.6071/z7wc73"]
+    assert etree.fromstring(assessment.source_document.encode()).tag.endswith("}resource")
+    served = etree.fromstring(row.xml.encode())
+    assert served.tag == "{http://www.isotc211.org/2005/gmd}MD_Metadata"
+    assert assessment.quality.valid_xsd and assessment.quality.xsd_scope == "full"
+    hrefs = served.xpath("//gmd:otherConstraints/gmx:Anchor/@xlink:href", namespaces=NS)
+    assert "https://creativecommons.org/licenses/by/4.0/" in hrefs
+    assert served.xpath("//gmd:identifier//gmx:Anchor/@xlink:href", namespaces=NS) == [
+        "https://doi.org/10.6071/z7wc73"
+    ]
+    assert row.wkt_geometry and row.wkt_geometry.startswith("POLYGON")

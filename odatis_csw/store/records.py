@@ -40,7 +40,12 @@ RECORD_ROOTS: dict[str, str] = {
     "{http://standards.iso.org/iso/19115/-3/mdb/2.0}MD_Metadata": "ISO 19115-3",
     "{http://standards.iso.org/iso/19115/-3/mdb/1.0}MD_Metadata": "ISO 19115-3 (mdb 1.0)",
     f"{{{CSW202}}}Record": "Dublin Core (csw:Record)",
+    "{http://www.openarchives.org/OAI/2.0/oai_dc/}dc": "Dublin Core (oai_dc)",
 }
+#: Every DataCite kernel namespace starts so: kernel-2.2, kernel-3, kernel-4...
+DATACITE_KERNEL = "http://datacite.org/schema/kernel-"
+#: The ``oai_datacite`` wrapper's namespaces start so: oai-1.0/, oai-1.1/.
+OAI_DATACITE = "http://schema.datacite.org/oai/oai-"
 
 #: CSW responses whose members are records (a saved GetRecords or GetRecordById answer).
 RESPONSE_ROOTS = {
@@ -55,6 +60,9 @@ def dialect(element: etree._Element) -> str | None:
     """Short name of a record element's dialect, or None when it is not a record we load."""
     if element.tag in RECORD_ROOTS:
         return RECORD_ROOTS[element.tag]
+    qname = etree.QName(element)
+    if qname.localname == "resource" and (qname.namespace or "").startswith(DATACITE_KERNEL):
+        return f"DataCite ({qname.namespace.removeprefix('http://datacite.org/schema/')})"
     if is_iso19139_profile_root(element):
         return f"ISO 19139 profile ({etree.QName(element).localname})"
     return None
@@ -66,6 +74,13 @@ def record_elements(root: etree._Element) -> Iterator[etree._Element]:
     if dialect(root):
         yield root
         return
+    qname = etree.QName(root)
+    if qname.localname == "oai_datacite" and (qname.namespace or "").startswith(OAI_DATACITE):
+        found = [child for child in root.iterfind(f"{{{qname.namespace}}}payload/*") if dialect(child)]
+        if not found:
+            raise UnsupportedRecordError("oai_datacite wrapper holds no DataCite resource")
+        yield from found
+        return
     if root.tag in RESPONSE_ROOTS:
         members = [el for el in root.iter() if isinstance(el.tag, str) and el is not root and dialect(el)]
         outermost = [el for el in members if not any(p in members for p in el.iterancestors())]
@@ -75,7 +90,7 @@ def record_elements(root: etree._Element) -> Iterator[etree._Element]:
         return
     raise UnsupportedRecordError(
         f"unsupported root element {root.tag} (expected gmd:MD_Metadata, gmi:MI_Metadata, "
-        "mdb:MD_Metadata or csw:Record)"
+        "mdb:MD_Metadata, csw:Record, oai_dc:dc or a DataCite resource)"
     )
 
 
