@@ -4,10 +4,10 @@ Every record of the shared corpus (default: ``../shared/corpus`` beside the repo
 record folders only, not ``broken/`` nor ``other/``) and of ``tests/data/records`` goes through
 the catalogue's own pipeline into a temporary SQLite catalogue, one catalogue per collection:
 
-* plain files: the loader's ``rows_of`` and ``store_row`` (CSW responses unwrapped by it);
-* DataCite and oai_dc documents: the harvest crosswalk to csw:Record first;
-* OAI-PMH answers: each record's ``metadata`` child, crosswalked when it needs to be, with
-  the harvester's fallback identifier.
+* plain files: the loader's ``rows_of`` and ``store_row`` (CSW responses and oai_datacite
+  wrappers unwrapped by it; every dialect read by its own reader), with the fallback identifier
+  a harvest would give a record without one (``urn:odatis:fidelity:<file>``);
+* OAI-PMH answers: each record's ``metadata`` child, with the harvester's fallback identifier.
 
 Each stored record is then fetched as the server answers it: CSW GetRecordById with
 outputSchema=http://www.isotc211.org/2005/gmd, dispatched in-process through
@@ -44,9 +44,8 @@ from odatis_csw.config import Settings, load_config
 from odatis_csw.engine import csw as csw_engine
 from odatis_csw.engine.alternates import iso_record_query
 from odatis_csw.errors import OdatisError
-from odatis_csw.harvest.crosswalk import OAI_DATACITE, crosswalk_of, to_catalogue_document
 from odatis_csw.harvest.pipeline import fallback_identifier
-from odatis_csw.safexml import parse_bytes, parse_file, safe_parser
+from odatis_csw.safexml import parse_file, safe_parser
 from odatis_csw.store.loader import iter_record_files, rows_of, store_row
 from odatis_csw.store.records import dialect, record_elements
 from odatis_csw.store.repository import (
@@ -151,16 +150,15 @@ def load_mapping(path: Path = MAPPING) -> Mapping:
 
 
 def dialect_key(element: etree._Element) -> str | None:
-    """The mapping's dialect of a record element (after any oai_datacite unwrapping)."""
-    crosswalk = crosswalk_of(element)
-    if crosswalk is not None:
-        return crosswalk  # "datacite" or "oai_dc"
+    """The mapping's dialect of a record element."""
     name = dialect(element) or ""
     for prefix, key in (
         ("ISO 19139", "iso19139"),
         ("ISO 19115-2", "iso19115-2"),
         ("ISO 19115-3", "iso19115-3"),
+        ("Dublin Core (oai_dc)", "oai_dc"),
         ("Dublin Core", "dublin-core"),
+        ("DataCite", "datacite"),
     ):
         if name.startswith(prefix):
             return key
@@ -199,30 +197,10 @@ def _reason(err: OdatisError | Exception, path: Path | None = None) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
-def _unwrap_oai_datacite(root: etree._Element) -> etree._Element:
-    qname = etree.QName(root)
-    if qname.localname == "oai_datacite" and (qname.namespace or "").startswith(OAI_DATACITE):
-        for child in root.iterfind(f"{{{qname.namespace}}}payload/*"):
-            if crosswalk_of(child) == "datacite":
-                return child
-    return root
-
-
 def record_items(file: str, element: etree._Element, fallback: str | None) -> list[Item]:
-    """The records of one document element, ready for ``rows_of``."""
-    payload = _standalone(element)
-    inner = _unwrap_oai_datacite(payload)
-    crosswalk = crosswalk_of(inner)
-    if crosswalk is not None:
-        item = Item(file, crosswalk, _standalone(inner), fallback=fallback)
-        try:
-            converted = to_catalogue_document(etree.tostring(payload))
-            item.document = parse_bytes(converted, source="harvested record")
-        except OdatisError as err:
-            item.problem = _reason(err)
-        return [item]
+    """The records of one document element (CSW responses and oai_datacite wrappers unwrapped)."""
     try:
-        elements = list(record_elements(payload))
+        elements = list(record_elements(_standalone(element)))
     except OdatisError as err:
         return [Item(file, problem=_reason(err))]
     return [
@@ -267,7 +245,7 @@ def items_of(path: Path, file: str, max_bytes: int) -> list[Item]:
         return [Item(file, problem=_reason(err, path))]
     if root.tag in (f"{{{OAI}}}OAI-PMH", f"{{{OAI}}}record"):
         return oai_items(file, root)
-    return record_items(file, root, None)
+    return record_items(file, root, fallback_identifier(SOURCE, file))
 
 
 # --------------------------------------------------------------------------- serving

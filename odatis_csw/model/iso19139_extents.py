@@ -1,7 +1,8 @@
 """ISO 19139 ``gmd:EX_Extent`` of an :class:`~odatis_csw.model.record.Extent`.
 
-Boxes as ``EX_GeographicBoundingBox``; polygons as ``EX_BoundingPolygon`` holding a GML 3.2
-``gml:Polygon`` (the GML the 2007 gmd schemas import) with a document-unique ``gml:id``. The
+Boxes as ``EX_GeographicBoundingBox`` (an extent with WGS 84 polygons and no box gets each
+polygon's envelope, the box that discovery clients search); polygons as ``EX_BoundingPolygon``
+holding a GML 3.2 ``gml:Polygon`` (the GML the 2007 gmd schemas import) with a document-unique ``gml:id``. The
 model keeps polygon rings as (lon, lat): a ring whose CRS is absent or WGS 84 (EPSG:4326, CRS84)
 is written with ``srsName`` CRS84, whose axis order is lon/lat, so no axis is swapped; a ring in
 another CRS keeps its CRS name and coordinates as they are. Place names are
@@ -27,7 +28,8 @@ def extent(parent: etree._Element, tag: str, found: Extent, doc: Doc) -> etree._
     node = sub(prop, "gmd:EX_Extent")
     if found.description:
         string(node, "gmd:description", found.description)
-    for box in found.boxes:
+    geographic = [polygon for polygon in found.polygons if not polygon.crs or _WGS84.search(polygon.crs)]
+    for box in found.boxes or [envelope(polygon) for polygon in geographic if polygon.exterior]:
         _box(sub(node, "gmd:geographicElement"), box)
     for polygon in found.polygons:
         _polygon(sub(node, "gmd:geographicElement"), polygon, doc)
@@ -41,6 +43,13 @@ def extent(parent: etree._Element, tag: str, found: Extent, doc: Doc) -> etree._
     for vertical in found.vertical:
         _vertical(sub(node, "gmd:verticalElement"), vertical)
     return prop
+
+
+def envelope(polygon: Polygon) -> BoundingBox:
+    """The box around a polygon: written beside polygons given without one (clients search boxes)."""
+    longitudes = [lon for lon, _ in polygon.exterior]
+    latitudes = [lat for _, lat in polygon.exterior]
+    return BoundingBox(min(longitudes), max(longitudes), min(latitudes), max(latitudes))
 
 
 def _box(prop: etree._Element, box: BoundingBox) -> None:

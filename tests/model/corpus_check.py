@@ -50,7 +50,11 @@ READ: dict[str, Callable[[Record], bool]] = {
     "keywords": lambda r: any(group.keywords for group in r.keywords),
     "links": lambda r: bool(r.links),
     "licence": lambda r: bool(
-        r.constraints.licences or r.constraints.other_constraints or r.constraints.use_limitations
+        r.constraints.licences
+        or r.constraints.other_constraints
+        or r.constraints.use_limitations
+        or r.constraints.access_constraints
+        or r.constraints.use_constraints
     ),
 }
 

@@ -204,7 +204,10 @@ def kept_fields(record: Record) -> dict[str, object]:
         "thesauri": {
             (g.thesaurus.value, uri(g.thesaurus.anchor or "")) for g in record.keywords if g.thesaurus
         },
-        "boxes": [(b.west, b.east, b.south, b.north) for b in record.boxes],
+        # an extent given only as WGS 84 polygons also gets their envelope: compare the given boxes
+        "boxes": [
+            (b.west, b.east, b.south, b.north) for e in record.extents if not e.polygons for b in e.boxes
+        ],
         "polygons": [p.exterior for e in record.extents for p in e.polygons],
         "places": [t.value for e in record.extents for t in e.geographic_identifiers],
         "temporal": [(t.begin, t.end, t.end_indeterminate) for t in record.temporal_extents],

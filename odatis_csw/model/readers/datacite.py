@@ -81,7 +81,11 @@ def _identifiers(root: etree._Element, record: Record) -> None:
         record.file_identifier = code
     for item in _grandchildren(root, "alternateIdentifiers", "alternateIdentifier"):
         if code := text_of(item):
-            record.identifiers.append(Identifier(code, codespace=clean(item.get("alternateIdentifierType"))))
+            kind = clean(item.get("alternateIdentifierType"))
+            record.identifiers.append(Identifier(code, codespace=kind))
+            if (kind or "").upper() == "URL" and code.lower().startswith(("http://", "https://")):
+                # the resource's page at its publisher: a link too, not only an identifier
+                record.links.append(Link(code, function="information", relation="alternate"))
 
 
 def _titles(root: etree._Element, record: Record) -> None:
@@ -214,6 +218,8 @@ def _descriptions(root: etree._Element, record: Record) -> None:
             found.setdefault(target, []).append(value)
     if "abstract" in found:
         record.abstract = Text("\n\n".join(found["abstract"]))
+    elif found:  # ISO needs an abstract: the publisher's only descriptions (Methods...) stand for it
+        record.abstract = Text("\n\n".join(text for texts in found.values() for text in texts))
     if "lineage" in found:
         record.lineage = Text("\n\n".join(found["lineage"]))
     if "purpose" in found:

@@ -3,7 +3,8 @@
 Elements are matched by local name, whatever the namespace (``dc``, ``dct``/``dcterms``): dialects
 mix them. Boxes come from ``ows:BoundingBox`` / ``ows:WGS84BoundingBox`` and from text:
 ``dct:spatial`` as a DCMI Box (``northlimit=...``) or four numbers in GeoRSS order (south west
-north east, as SEANOE writes ``DCTERMS:Box``), ``dc:coverage`` as ``North 57.0, South 41.0...``.
+north east, as SEANOE writes ``DCTERMS:Box``), ``dc:coverage`` as ``North 57.0, South 41.0...`` or
+PANGAEA's ``SOUTH-BOUND LATITUDE: 9.8 * WEST-BOUND LONGITUDE: ...``.
 An ``ows:BoundingBox`` in EPSG:4326 has the authority's axis order (latitude first) unless its
 values show they are longitude first (a first "latitude" beyond ±90); ``WGS84BoundingBox`` and
 CRS84 are longitude first.
@@ -37,7 +38,11 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 CSW_RECORD = "{http://www.opengis.net/cat/csw/2.0.2}Record"
 _EPSG_4326 = re.compile(r"EPSG(:[0-9.]*)?:4326$|/EPSG/0/4326$", re.IGNORECASE)
 _TYPED_DATE = re.compile(r"^([A-Z][a-z]+):\s*(\S.*)$")
-_NAMED_BOUNDS = re.compile(r"\b(north|south|east|west)\w*\s*[:=]?\s*(-?\d+(?:\.\d+)?)", re.IGNORECASE)
+#: "North 57.0, South 41.0..." (SEANOE) and "SOUTH-BOUND LATITUDE: 9.8 * WEST-BOUND LONGITUDE: ..." (PANGAEA)
+_NAMED_BOUNDS = re.compile(
+    r"\b(north|south|east|west)[\w-]*(?:\s+(?:latitude|longitude))?\s*[:=]?\s*(-?\d+(?:\.\d+)?)",
+    re.IGNORECASE,
+)
 
 
 def read(element: etree._Element) -> Record:
