@@ -20,7 +20,6 @@ from odatis_csw.model.readers import isoparts
 from odatis_csw.model.readers.isotext import (
     Languages,
     add_new,
-    cited_dates,
     clean,
     code,
     codes,
@@ -28,7 +27,6 @@ from odatis_csw.model.readers.isotext import (
     local,
     locales,
     string,
-    strings,
     text,
     texts,
 )
@@ -135,39 +133,6 @@ def _formats(root: etree._Element) -> list[Format]:
     return found
 
 
-def _identification(record: Record, ident: etree._Element, languages: Languages, first: bool) -> None:
-    citation = ident.find("{*}citation/*")
-    if citation is not None:
-        if first:
-            record.title = text(citation.find("{*}title"), languages) or record.title
-            record.edition = string(citation.find("{*}edition"))
-        add_new(record.alternate_titles, texts(citation.iterfind("{*}alternateTitle"), languages))
-        add_new(record.identifiers, isoparts.citation_identifiers(citation, languages))
-        add_new(record.dates, cited_dates(citation))
-        add_new(record.parties, parties(citation.findall("{*}citedResponsibleParty"), languages))
-    if first:
-        record.abstract = text(ident.find("{*}abstract"), languages)
-        record.purpose = text(ident.find("{*}purpose"), languages)
-        record.service_type = string(ident.find("{*}serviceType"))
-        record.maintenance_frequency = code(
-            ident.find("{*}resourceMaintenance/*/{*}maintenanceAndUpdateFrequency")
-        )
-    add_new(record.credit, strings(ident.iterfind("{*}credit")))
-    add_new(record.status, codes(ident.iterfind("{*}status")))
-    add_new(record.parties, parties(ident.findall("{*}pointOfContact"), languages))
-    for md_keywords in ident.iterfind("{*}descriptiveKeywords/*"):
-        group = isoparts.keyword_group(md_keywords, languages)
-        if group is not None:
-            add_new(record.keywords, [group])
-    add_new(record.topic_categories, codes(ident.iterfind("{*}topicCategory")))
-    add_new(record.resource_languages, _locale_languages(ident, "defaultLocale"))
-    add_new(record.resource_languages, _locale_languages(ident, "otherLocale"))
-    add_new(record.extents, isoparts.extents(ident, languages))
-    add_new(record.graphic_overviews, strings(ident.iterfind("{*}graphicOverview/*/{*}fileName")))
-    add_new(record.spatial_representation_types, codes(ident.iterfind("{*}spatialRepresentationType")))
-    isoparts.add_constraints(record.constraints, ident, languages)
-
-
 def read(element: etree._Element) -> Record:
     """The normalised model of an ISO 19115-3 record (mdb 1.0 or 2.0)."""
     identifications = list(element.iterfind("{*}identificationInfo/*"))
@@ -200,7 +165,14 @@ def read(element: etree._Element) -> Record:
     elif local(identifications[0]).startswith("SV_"):
         record.hierarchy_level = "service"
     for index, ident in enumerate(identifications):
-        _identification(record, ident, languages, index == 0)
+        isoparts.add_identification(
+            record,
+            ident,
+            languages,
+            index == 0,
+            parties,
+            _locale_languages(ident, "defaultLocale") + _locale_languages(ident, "otherLocale"),
+        )
     distributors = element.findall("{*}distributionInfo/*/{*}distributor/*/{*}distributorContact")
     add_new(record.parties, parties(distributors, languages))
     record.links = _links(element, languages)

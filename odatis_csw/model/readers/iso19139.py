@@ -18,7 +18,6 @@ from odatis_csw.errors import UnsupportedRecordError
 from odatis_csw.model.readers import isoparts
 from odatis_csw.model.readers.isotext import (
     Languages,
-    cited_dates,
     code,
     codes,
     date,
@@ -26,9 +25,7 @@ from odatis_csw.model.readers.isotext import (
     local,
     locales,
     string,
-    strings,
     text,
-    texts,
 )
 from odatis_csw.model.readers.isotext import (
     add_new as _add,
@@ -96,39 +93,6 @@ def _formats(root: etree._Element) -> list[Format]:
     return found
 
 
-def _identification(record: Record, ident: etree._Element, languages: Languages, first: bool) -> None:
-    """Add what one identification says to ``record`` (the first gives title, abstract...)."""
-    citation = ident.find("{*}citation/*")
-    if citation is not None:
-        if first:
-            record.title = text(citation.find("{*}title"), languages) or record.title
-            record.edition = string(citation.find("{*}edition"))
-        _add(record.alternate_titles, texts(citation.iterfind("{*}alternateTitle"), languages))
-        _add(record.identifiers, isoparts.citation_identifiers(citation, languages))
-        _add(record.dates, cited_dates(citation))
-        _add(record.parties, parties(citation.findall("{*}citedResponsibleParty"), languages))
-    if first:
-        record.abstract = text(ident.find("{*}abstract"), languages)
-        record.purpose = text(ident.find("{*}purpose"), languages)
-        record.service_type = string(ident.find("{*}serviceType"))
-        record.maintenance_frequency = code(
-            ident.find("{*}resourceMaintenance/*/{*}maintenanceAndUpdateFrequency")
-        )
-    _add(record.credit, strings(ident.iterfind("{*}credit")))
-    _add(record.status, codes(ident.iterfind("{*}status")))
-    _add(record.parties, parties(ident.findall("{*}pointOfContact"), languages))
-    for md_keywords in ident.iterfind("{*}descriptiveKeywords/*"):
-        group = isoparts.keyword_group(md_keywords, languages)
-        if group is not None:
-            _add(record.keywords, [group])
-    _add(record.topic_categories, codes(ident.iterfind("{*}topicCategory")))
-    _add(record.resource_languages, [c for c in codes(ident.iterfind("{*}language")) if c])
-    _add(record.extents, isoparts.extents(ident, languages))
-    _add(record.graphic_overviews, strings(ident.iterfind("{*}graphicOverview/*/{*}fileName")))
-    _add(record.spatial_representation_types, codes(ident.iterfind("{*}spatialRepresentationType")))
-    isoparts.add_constraints(record.constraints, ident, languages)
-
-
 def _reference_systems(root: etree._Element) -> list[str]:
     found = []
     for identifier in root.iterfind("{*}referenceSystemInfo/*/{*}referenceSystemIdentifier/*"):
@@ -166,7 +130,14 @@ def read(element: etree._Element) -> Record:
     elif local(identifications[0]).startswith("SV_"):
         record.hierarchy_level = "service"
     for index, ident in enumerate(identifications):
-        _identification(record, ident, languages, index == 0)
+        isoparts.add_identification(
+            record,
+            ident,
+            languages,
+            index == 0,
+            parties,
+            [c for c in codes(ident.iterfind("{*}language")) if c],
+        )
     distributors = element.findall("{*}distributionInfo/*/{*}distributor/*/{*}distributorContact")
     _add(record.parties, parties(distributors, languages))
     record.links = _links(element, languages)

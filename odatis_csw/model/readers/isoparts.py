@@ -8,6 +8,8 @@ namespace wildcard below it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from lxml import etree
 
 from odatis_csw.mapping.vocab import licence_anchor
@@ -35,9 +37,13 @@ from odatis_csw.model.record import (
     Licence,
     Link,
     Party,
+    Record,
     Text,
     VerticalExtent,
 )
+
+#: A reader's own way of reading responsible parties (ISO 19139 and 19115-3 encode them apart).
+PartiesReader = Callable[[list[etree._Element], Languages], list[Party]]
 
 
 def identifier(md_identifier: etree._Element, languages: Languages) -> Identifier | None:
@@ -200,3 +206,47 @@ def online_resource(resource: etree._Element, languages: Languages) -> Link | No
         description=description.value if description else None,
         function=code(resource.find("{*}function")),
     )
+
+
+def add_identification(
+    record: Record,
+    ident: etree._Element,
+    languages: Languages,
+    first: bool,
+    read_parties: PartiesReader,
+    resource_languages: list[str],
+) -> None:
+    """Add what one identification says to ``record`` (the first gives title, abstract...).
+
+    ISO 19139 and ISO 19115-3 share these paths (namespaces are matched by local name); parties
+    and resource languages are encoded differently, so each reader passes its own.
+    """
+    citation = ident.find("{*}citation/*")
+    if citation is not None:
+        if first:
+            record.title = text(citation.find("{*}title"), languages) or record.title
+            record.edition = string(citation.find("{*}edition"))
+        add_new(record.alternate_titles, texts(citation.iterfind("{*}alternateTitle"), languages))
+        add_new(record.identifiers, citation_identifiers(citation, languages))
+        add_new(record.dates, cited_dates(citation))
+        add_new(record.parties, read_parties(citation.findall("{*}citedResponsibleParty"), languages))
+    if first:
+        record.abstract = text(ident.find("{*}abstract"), languages)
+        record.purpose = text(ident.find("{*}purpose"), languages)
+        record.service_type = string(ident.find("{*}serviceType"))
+        record.maintenance_frequency = code(
+            ident.find("{*}resourceMaintenance/*/{*}maintenanceAndUpdateFrequency")
+        )
+    add_new(record.credit, strings(ident.iterfind("{*}credit")))
+    add_new(record.status, codes(ident.iterfind("{*}status")))
+    add_new(record.parties, read_parties(ident.findall("{*}pointOfContact"), languages))
+    for md_keywords in ident.iterfind("{*}descriptiveKeywords/*"):
+        group = keyword_group(md_keywords, languages)
+        if group is not None:
+            add_new(record.keywords, [group])
+    add_new(record.topic_categories, codes(ident.iterfind("{*}topicCategory")))
+    add_new(record.resource_languages, resource_languages)
+    add_new(record.extents, extents(ident, languages))
+    add_new(record.graphic_overviews, strings(ident.iterfind("{*}graphicOverview/*/{*}fileName")))
+    add_new(record.spatial_representation_types, codes(ident.iterfind("{*}spatialRepresentationType")))
+    add_constraints(record.constraints, ident, languages)
