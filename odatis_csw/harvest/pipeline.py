@@ -23,7 +23,6 @@ from typing import Any
 from odatis_csw.config import Settings
 from odatis_csw.errors import OdatisError
 from odatis_csw.harvest.base import GatherState, Outcome, RawRecord, RecordRef, RunStatus
-from odatis_csw.harvest.crosswalk import to_catalogue_document
 from odatis_csw.harvest.errors import HarvestError
 from odatis_csw.harvest.http import HttpClient, HttpSettings
 from odatis_csw.harvest.registry import harvester_for
@@ -196,7 +195,7 @@ class SourceRun:
             reason = f"{raw.media_type} records are not read yet; ask the source for its ISO 19139 form"
             return self._reject(ref.identifier, "unsupported-format", reason, ref.url)
         try:
-            document = parse_bytes(to_catalogue_document(raw.payload), source=ref.identifier)
+            document = parse_bytes(raw.payload, source=ref.identifier)
             rows = assessed_rows_of(
                 self.repository, document, fallback_identifier(self.source.name, ref.identifier)
             )
@@ -350,7 +349,7 @@ def reimport(settings: Settings) -> Counter[str]:
                 continue
             known = registry.sources.get(entry["source"])
             try:
-                document = parse_bytes(to_catalogue_document(payload), source=entry["source_id"])
+                document = parse_bytes(payload, source=entry["source_id"])
                 row, assessment = assessed_rows_of(
                     repository, document, fallback_identifier(entry["source"], entry["source_id"])
                 )[0]

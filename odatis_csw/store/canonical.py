@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import and_, delete, insert, select, update
 
 from odatis_csw.errors import OdatisError
-from odatis_csw.harvest.crosswalk import to_catalogue_document
 from odatis_csw.quality import Problem
 from odatis_csw.safexml import parse_bytes
 from odatis_csw.store import datasets, identities, ledger
@@ -203,7 +202,7 @@ class Datasets:
             LOGGER.warning("no archived payload for %s %s", *member.key)
             return None
         try:
-            document = parse_bytes(to_catalogue_document(bytes(found[0])), source=member.facts.source_id)
+            document = parse_bytes(bytes(found[0]), source=member.facts.source_id)
             elements = list(record_elements(document.getroot()))
             row, assessment = assessed_row(
                 self.repository.context, self.repository, elements[0], member.facts.file_identifier

@@ -34,7 +34,6 @@ from harvesters.oaipmh import (
 )
 from odatis_csw.errors import ConfigError
 from odatis_csw.harvest.base import GatherState, RecordRef
-from odatis_csw.harvest.crosswalk import to_catalogue_document
 from odatis_csw.harvest.errors import ProtocolViolation, SourceRefused, SourceUnreachable
 from odatis_csw.harvest.http import Fetched, HttpClient, HttpSettings
 from odatis_csw.harvest.registry import harvester_for
@@ -125,7 +124,7 @@ def test_full_harvest_lists_every_record_once(node, node_count, repository, pref
         assert parse_bytes(raw.payload).getroot().tag in roots
         assert raw.url and "verb=GetRecord" in raw.url
         # each payload is a document the catalogue stores, under the identifier the node serves
-        rows = rows_of(repository, parse_bytes(to_catalogue_document(raw.payload)))
+        rows = rows_of(repository, parse_bytes(raw.payload))
         assert [row.identifier for row in rows] == [ref.identifier]
     assert not [request for request in client.requests if request.get("verb") == "GetRecord"]
 
@@ -134,7 +133,7 @@ def test_oai_dc_from_a_node_keeps_bounding_boxes(node, repository):
     harvester = make_harvester(f"{node.url}/oaipmh", metadata_prefix="oai_dc")
     boxes = 0
     for ref in harvester.gather(GatherState()):
-        row = rows_of(repository, parse_bytes(to_catalogue_document(harvester.fetch(ref).payload)))[0]
+        row = rows_of(repository, parse_bytes(harvester.fetch(ref).payload))[0]
         boxes += row.wkt_geometry is not None
     assert boxes > 5
 
@@ -389,7 +388,7 @@ def test_recorded_get_record_errors_are_typed(recorded):
         make_harvester(recorded.url).fetch(RecordRef("oai:lcoa1.loc.gov:loc.rbc/rbpe.00000111"))
 
 
-def test_recorded_viringo_page_then_expired_token(recorded):
+def test_recorded_viringo_page_then_expired_token(recorded, repository):
     """DataCite's viringo: a page of oai_dc, then its token refused as expired."""
 
     def answer(params: dict[str, str]) -> bytes:
@@ -409,8 +408,9 @@ def test_recorded_viringo_page_then_expired_token(recorded):
     payload = parse_bytes(refs[0].payload).getroot()
     assert payload.tag == OAI_DC
     assert payload.nsmap["xsi"] == "http://www.w3.org/2001/XMLSchema-instance"
-    record = etree.fromstring(to_catalogue_document(refs[0].payload))
-    assert record.findtext(f"{{{DC}}}identifier") == "https://doi.org/10.5072/not-a-real-doi"
+    [row] = rows_of(repository, parse_bytes(refs[0].payload))
+    assert row.identifier == "doi:10.5072/not-a-real-doi"  # the first dc:identifier, as published
+    assert 'xlink:href="https://doi.org/10.5072/not-a-real-doi"' in row.xml
 
 
 @pytest.mark.parametrize(
@@ -451,7 +451,7 @@ def test_recorded_get_record(recorded, repository, name, prefix, root):
     raw = make_harvester(recorded.url, metadata_prefix=prefix).fetch(RecordRef(identifier))
     assert recorded.requests == [{"verb": "GetRecord", "metadataPrefix": prefix, "identifier": identifier}]
     assert parse_bytes(raw.payload).getroot().tag == root
-    rows = rows_of(repository, parse_bytes(to_catalogue_document(raw.payload)))
+    rows = rows_of(repository, parse_bytes(raw.payload))
     assert len(rows) == 1 and rows[0].title
 
 
@@ -500,9 +500,10 @@ def test_recorded_b2find_records_in_two_pages(recorded, repository):
         "oai:envidat.ch:c54a616a-4419-4ba8-840e-82f6ec5c05ff",
     ]
     assert refs[2].modified == datetime(2019, 5, 21, tzinfo=UTC)
-    stored = [rows_of(repository, parse_bytes(to_catalogue_document(ref.payload)))[0] for ref in refs]
-    assert stored[2].identifier == "https://doi.org/10.17882/59517"
-    assert stored[3].identifier == "https://doi.org/10.1594/PANGAEA.548413"
+    stored = [rows_of(repository, parse_bytes(ref.payload))[0] for ref in refs]
+    assert stored[2].identifier == "DOI:10.17882/59517"  # oai_dc: the first dc:identifier
+    assert stored[3].identifier == "10.1594/PANGAEA.548413"  # DataCite: its identifier, a DOI
+    assert 'xlink:href="https://doi.org/10.17882/59517"' in stored[2].xml
     assert all(row.title for row in stored)
 
 
