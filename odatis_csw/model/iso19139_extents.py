@@ -1,7 +1,8 @@
 """ISO 19139 ``gmd:EX_Extent`` of an :class:`~odatis_csw.model.record.Extent`.
 
-Boxes as ``EX_GeographicBoundingBox`` (an extent with WGS 84 polygons and no box gets each
-polygon's envelope, the box that discovery clients search); polygons as ``EX_BoundingPolygon``
+Boxes as ``EX_GeographicBoundingBox`` (a record with WGS 84 polygons and no box at all gets each
+polygon's envelope, the box discovery clients search, unless it spans more than 180° of longitude:
+it may cross the antimeridian, and is not guessed); polygons as ``EX_BoundingPolygon``
 holding a GML 3.2 ``gml:Polygon`` (the GML the 2007 gmd schemas import) with a document-unique ``gml:id``. The
 model keeps polygon rings as (lon, lat): a ring whose CRS is absent or WGS 84 (EPSG:4326, CRS84)
 is written with ``srsName`` CRS84, whose axis order is lon/lat, so no axis is swapped; a ring in
@@ -23,13 +24,16 @@ from odatis_csw.model.record import BoundingBox, Extent, Polygon, TemporalExtent
 _WGS84 = re.compile(r"(^|[^0-9])4326$|CRS:?84$|WGS ?84", re.IGNORECASE)
 
 
-def extent(parent: etree._Element, tag: str, found: Extent, doc: Doc) -> etree._Element:
+def extent(
+    parent: etree._Element, tag: str, found: Extent, doc: Doc, envelopes: bool = False
+) -> etree._Element:
+    """One ``EX_Extent``; with ``envelopes`` (a record with no box at all), its polygons' boxes too."""
     prop = sub(parent, tag)
     node = sub(prop, "gmd:EX_Extent")
     if found.description:
         string(node, "gmd:description", found.description)
-    geographic = [polygon for polygon in found.polygons if not polygon.crs or _WGS84.search(polygon.crs)]
-    for box in found.boxes or [envelope(polygon) for polygon in geographic if polygon.exterior]:
+    derived = [envelope(polygon) for polygon in found.polygons if envelopes and _enveloped(polygon)]
+    for box in found.boxes or [box for box in derived if box is not None]:
         _box(sub(node, "gmd:geographicElement"), box)
     for polygon in found.polygons:
         _polygon(sub(node, "gmd:geographicElement"), polygon, doc)
@@ -45,11 +49,17 @@ def extent(parent: etree._Element, tag: str, found: Extent, doc: Doc) -> etree._
     return prop
 
 
-def envelope(polygon: Polygon) -> BoundingBox:
-    """The box around a polygon: written beside polygons given without one (clients search boxes)."""
+def envelope(polygon: Polygon) -> BoundingBox | None:
+    """The box around a WGS 84 polygon, for clients that search boxes; None when it would be wrong."""
     longitudes = [lon for lon, _ in polygon.exterior]
     latitudes = [lat for _, lat in polygon.exterior]
+    if max(longitudes) - min(longitudes) > 180:  # maybe across the antimeridian: not guessed
+        return None
     return BoundingBox(min(longitudes), max(longitudes), min(latitudes), max(latitudes))
+
+
+def _enveloped(polygon: Polygon) -> bool:
+    return bool(polygon.exterior) and (not polygon.crs or bool(_WGS84.search(polygon.crs)))
 
 
 def _box(prop: etree._Element, box: BoundingBox) -> None:

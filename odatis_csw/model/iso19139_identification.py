@@ -64,7 +64,7 @@ def identification(parent: etree._Element, record: Record, doc: Doc) -> etree._E
         if topic in TOPIC_CATEGORIES:
             sub(sub(node, "gmd:topicCategory"), "gmd:MD_TopicCategoryCode").text = topic
     for found in record.extents:
-        extent(node, "gmd:extent", found, doc)
+        extent(node, "gmd:extent", found, doc, envelopes=not record.boxes)
     supplemental = platform_descriptions(record.platforms)
     if supplemental:
         string(node, "gmd:supplementalInformation", "\n".join(supplemental))
@@ -78,7 +78,7 @@ def _service(node: etree._Element, record: Record, doc: Doc) -> None:
     else:
         nil(node, "srv:serviceType")
     for found in record.extents:
-        extent(node, "srv:extent", found, doc)
+        extent(node, "srv:extent", found, doc, envelopes=not record.boxes)
     nil(node, "srv:couplingType")
     nil(node, "srv:containsOperations")
 
