@@ -8,7 +8,8 @@ is a :class:`ProtocolViolation`, not a silent end of listing).
 - ``prefer: iso`` (default): when a record links an ISO 19139 alternate (``rel=alternate`` with
   an XML media type, or a title naming ISO/19139/gmd), ``fetch`` GETs it and returns XML;
   otherwise, and always with ``prefer: json``, the record itself is the payload, with media type
-  ``application/geo+json``.
+  ``application/geo+json``: the catalogue reads it (:mod:`odatis_csw.store.json_records`) and
+  serves ISO 19139 written from it, the JSON kept as the source document.
 - ``state.checkpoint`` holds the URL of the page being read and how many of its records were
   already handed out, so an interrupted run resumes where it stopped.
 

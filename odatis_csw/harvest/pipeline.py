@@ -27,12 +27,11 @@ from odatis_csw.harvest.errors import HarvestError
 from odatis_csw.harvest.http import HttpClient, HttpSettings
 from odatis_csw.harvest.registry import harvester_for
 from odatis_csw.harvest.sources import Source, SourceRegistry, load_sources
-from odatis_csw.safexml import parse_bytes
 from odatis_csw.store import ledger as ledger_tables
 from odatis_csw.store.canonical import Datasets, derived_identifier
 from odatis_csw.store.datasets import local_members
+from odatis_csw.store.json_records import media_type_of, payload_rows
 from odatis_csw.store.ledger import Ledger, Provenance
-from odatis_csw.store.loader import assessed_rows_of
 from odatis_csw.store.repository import CatalogueRepository, open_repository
 from odatis_csw.store.sameness import LOCAL, LOCAL_PRECEDENCE, facts_of
 from odatis_csw.store.writes import Outcome as StoreOutcome
@@ -191,14 +190,9 @@ class SourceRun:
             if validators != prior.validators:
                 self.ledger.update_validators(self.source.name, ref.identifier, validators)
             return Outcome.UNCHANGED
-        if not raw.payload.lstrip().startswith(b"<"):
-            reason = f"{raw.media_type} records are not read yet; ask the source for its ISO 19139 form"
-            return self._reject(ref.identifier, "unsupported-format", reason, ref.url)
         try:
-            document = parse_bytes(raw.payload, source=ref.identifier)
-            rows = assessed_rows_of(
-                self.repository, document, fallback_identifier(self.source.name, ref.identifier)
-            )
+            fallback = fallback_identifier(self.source.name, ref.identifier)
+            rows = payload_rows(self.repository, raw.payload, ref.identifier, fallback)
         except OdatisError as err:
             return self._reject(ref.identifier, "unreadable", err.user_msg, ref.url)
         if len(rows) != 1:
@@ -206,7 +200,7 @@ class SourceRun:
                 ref.identifier, "not-one-record", f"{len(rows)} records in one payload", ref.url
             )
         row, assessment = rows[0]
-        self.ledger.archive(digest, raw.payload, raw.media_type)
+        self.ledger.archive(digest, raw.payload, media_type_of(raw.payload, raw.media_type))
         facts = facts_of(self.source.name, ref.identifier, row, assessment.record, self.source.precedence)
         try:
             absorbed = self.datasets.absorb(
@@ -349,10 +343,8 @@ def reimport(settings: Settings) -> Counter[str]:
                 continue
             known = registry.sources.get(entry["source"])
             try:
-                document = parse_bytes(payload, source=entry["source_id"])
-                row, assessment = assessed_rows_of(
-                    repository, document, fallback_identifier(entry["source"], entry["source_id"])
-                )[0]
+                fallback = fallback_identifier(entry["source"], entry["source_id"])
+                row, assessment = payload_rows(repository, payload, entry["source_id"], fallback)[0]
             except (OdatisError, IndexError):
                 counts["rejected"] += 1
                 continue

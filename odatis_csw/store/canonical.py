@@ -18,12 +18,11 @@ from sqlalchemy import and_, delete, insert, select, update
 
 from odatis_csw.errors import OdatisError
 from odatis_csw.quality import Problem
-from odatis_csw.safexml import parse_bytes
 from odatis_csw.store import datasets, identities, ledger
 from odatis_csw.store.datasets import Member
-from odatis_csw.store.records import Assessment, assessed_row, record_elements
+from odatis_csw.store.json_records import payload_rows
+from odatis_csw.store.records import Assessment
 from odatis_csw.store.repository import CatalogueRepository
-from odatis_csw.store.rows import normalise_row
 from odatis_csw.store.sameness import STRENGTH, Facts, different_dois, same_dataset
 from odatis_csw.store.writes import Outcome, store_row, unstore_row
 
@@ -202,18 +201,16 @@ class Datasets:
             LOGGER.warning("no archived payload for %s %s", *member.key)
             return None
         try:
-            document = parse_bytes(bytes(found[0]), source=member.facts.source_id)
-            elements = list(record_elements(document.getroot()))
-            row, assessment = assessed_row(
-                self.repository.context, self.repository, elements[0], member.facts.file_identifier
-            )
+            row, assessment = payload_rows(
+                self.repository, bytes(found[0]), member.facts.source_id, member.facts.file_identifier
+            )[0]
         except (OdatisError, IndexError) as err:
             LOGGER.warning("archived payload of %s %s unreadable: %s", *member.key, err)
             return None
         if member.derived:
             holder = Member(member.facts, "", member.facts.file_identifier, "")
             assessment = _with_collision_warning(assessment, member.facts, holder, member.record_id)
-        return normalise_row(row), assessment
+        return row, assessment
 
     def _retire(self, before: Member, superseded: bool) -> None:
         """Stop serving an identifier no member is served under any more; leave its tombstone."""

@@ -19,8 +19,9 @@ from lxml import etree
 from shapely import wkt
 
 from harvesters.oaipmh import standalone
-from odatis_csw.errors import UnsafeXMLError
+from odatis_csw.errors import UnsafeXMLError, UnsupportedRecordError
 from odatis_csw.safexml import parse_bytes
+from odatis_csw.store.json_records import payload_rows, read_feature
 from odatis_csw.store.loader import assessed_rows_of
 from odatis_csw.store.records import dialect
 from odatis_csw.store.repository import open_repository, setup_repository
@@ -294,6 +295,17 @@ def test_unsafe_or_broken_payloads_are_refused(repository):
     bomb = b'<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]><r>&b;</r>'
     with pytest.raises(UnsafeXMLError):
         parse_bytes(bomb)
+    # JSON records: a size limit, no recursion blow-up, a GeoJSON Feature with properties only
+    feature = b'{"type": "Feature", "id": "x", "properties": {"title": "%s"}}'
+    assert read_feature(feature % b"t")["id"] == "x"
+    with pytest.raises(UnsupportedRecordError, match="over 100"):
+        read_feature(feature % (b"t" * 100), max_bytes=100)
+    with pytest.raises(UnsupportedRecordError, match="not a JSON document"):
+        read_feature(b"[" * 100_000 + b"]" * 100_000)
+    with pytest.raises(UnsupportedRecordError, match="not an OGC API Records record"):
+        payload_rows(repository, b'{"type": "FeatureCollection", "features": []}', "test")
+    with pytest.raises(UnsupportedRecordError, match="not a JSON document"):
+        payload_rows(repository, b'{"type": "Feature", ', "test")
 
 
 @pytest.mark.corpus
