@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import enum
+from datetime import UTC, datetime
 from typing import Any
-
-from pycsw.core import util as pycsw_util
 
 from odatis_csw.store.repository import CatalogueRepository
 
@@ -23,7 +22,7 @@ def store_row(repository: CatalogueRepository, row: Any, source: str = "local") 
     row.mdsource = source
     if existing and existing[0].xml == row.xml and existing[0].mdsource == source:
         return Outcome.UNCHANGED
-    row.insert_date = pycsw_util.get_today_and_now()
+    row.insert_date = utc_now()
     if not existing:
         repository.insert(row, source, row.insert_date)
         return Outcome.LOADED
@@ -34,6 +33,14 @@ def store_row(repository: CatalogueRepository, row: Any, source: str = "local") 
             setattr(row, column.name, None)
     repository.update(row)
     return Outcome.UPDATED
+
+
+def utc_now() -> str:
+    """Now in UTC as ``YYYY-MM-DDThh:mm:ssZ``: the ``insert_date`` OAI-PMH datestamps are read from.
+
+    pycsw's ``get_today_and_now()`` writes local time labelled ``Z``, wrong on a server not on UTC.
+    """
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def unstore_row(repository: CatalogueRepository, identifier: str) -> None:
