@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import json
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -140,3 +143,27 @@ def silent_server() -> Iterator[str]:
         for connection in accepted:
             connection.close()
         listener.close()
+
+
+@functools.cache
+def _scratch_repository() -> Any:
+    from odatis_csw.store.repository import open_repository, setup_repository
+
+    folder = Path(tempfile.mkdtemp(prefix="odatis-served-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    database = f"sqlite:///{folder / 'scratch.db'}"
+    setup_repository(database, "records")
+    return open_repository(database, "records")
+
+
+def as_served(path: Path) -> etree._Element:
+    """The ISO 19139 document a node serves for a record file it loaded (``odatis-csw load``).
+
+    That is the publisher's document repaired and anchored, or written from its normalised record:
+    what the catalogue stores for it, read in a scratch database.
+    """
+    from odatis_csw.safexml import parse_file
+    from odatis_csw.store.loader import assessed_rows_of
+
+    [(row, _)] = assessed_rows_of(_scratch_repository(), parse_file(path))
+    return etree.fromstring(row.xml.encode("utf-8"))
