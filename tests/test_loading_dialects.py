@@ -36,7 +36,7 @@ EXPECTED = [
         "gn-schemaplugins-sdn-cdi__CDI_ISO19139_full_example.xml",
         "urn:SDN:CDI:LOCAL:MARIS-TEST",
         "Test record with full coverage",
-        (-68.55, 59.40, -49.01, 73.89),
+        (-80.20, -57.08, 114.84, 73.89),  # its three boxes
         "2009-01-01",
     ),
     (

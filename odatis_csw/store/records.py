@@ -29,6 +29,7 @@ from odatis_csw.store.parsecopy import (
     namespace,
     parse_copy,
 )
+from odatis_csw.store.rows import complete_from_model
 
 CSW202 = "http://www.opengis.net/cat/csw/2.0.2"
 CSW30 = "http://www.opengis.net/cat/csw/3.0"
@@ -158,6 +159,7 @@ def assessed_row(
         row.anytext = f"{row.anytext} {pycsw_util.get_anytext(element)}"
     if row.servicetype:
         row.servicetype = ",".join(part for part in row.servicetype.split(",") if part.strip())
+    complete_from_model(row, fix_https_namespaces(element), served, record)
     source_document = etree.tostring(element, encoding="unicode")
     return row, Assessment(tuple(repairs), validate(served), source_document, record)
 

@@ -5,6 +5,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from lxml import etree
+from shapely.geometry import box as shapely_box
+from shapely.ops import unary_union
+
+from odatis_csw.model.record import Record
+
+#: Boxes of a record's first identification, ISO 19139 or 19115-3 alike (matched by local name).
+_BOXES = (
+    "*[local-name()='identificationInfo'][1]/*/*[local-name()='extent']"
+    "//*[local-name()='EX_GeographicBoundingBox']"
+)
+_BOUNDS = ("westBoundLongitude", "eastBoundLongitude", "southBoundLatitude", "northBoundLatitude")
+
 _NUMBER = r"(-?\d+(?:\.\d+)?)"
 _PAIR = rf"{_NUMBER} {_NUMBER}"
 #: The polygon pycsw builds from a west,south,east,north box (core/util.py bbox2wktpolygon).
@@ -41,3 +54,47 @@ def normalise_row(row: Any) -> Any:
     """Apply every row repair in place and return the row."""
     row.wkt_geometry = split_antimeridian(row.wkt_geometry)
     return row
+
+
+def complete_from_model(
+    row: Any, source: etree._Element, served: etree._Element, record: Record | None
+) -> None:
+    """Give the row what the engine's parser misses and the record holds.
+
+    The engine indexes the first box of the first extent only, and no time for some records. The
+    row is indexed by every box of the record's first identification (the publisher's; the served
+    document's for dialects without one), as their union, or their envelope when one is a point or
+    a line; boxes crossing the antimeridian keep the engine's split form. An empty time range takes
+    the earliest begin and latest end of the normalised record's temporal extents.
+    """
+    boxes = _first_identification_boxes(source) or _first_identification_boxes(served)
+    if boxes and all(west <= east for west, _, east, _ in boxes) and (len(boxes) > 1 or not row.wkt_geometry):
+        shapes = [shapely_box(*box) for box in boxes]
+        union = unary_union(shapes) if all(shape.area > 0 for shape in shapes) else None
+        if union is None or union.geom_type not in ("Polygon", "MultiPolygon"):
+            west, south, east, north = zip(*boxes, strict=True)
+            union = shapely_box(min(west), min(south), max(east), max(north))  # may be a point's box
+        row.wkt_geometry = union.wkt
+    if record is None:
+        return
+    begins = sorted(p.begin for p in record.temporal_extents if p.begin)
+    ends = sorted(p.end for p in record.temporal_extents if p.end)
+    if not row.time_begin and begins:
+        row.time_begin = begins[0]
+    if not row.time_end and ends:
+        row.time_end = ends[-1]
+
+
+def _first_identification_boxes(document: etree._Element) -> list[tuple[float, float, float, float]]:
+    """(west, south, east, north) of each valid box of the first identification, in order."""
+    found = []
+    for node in document.xpath(_BOXES):
+        values = [node.findtext(f"{{*}}{name}/{{*}}Decimal") for name in _BOUNDS]
+        try:
+            west, east, south, north = (float(value) for value in values)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return []  # an unreadable bound: leave the engine's geometry alone
+        if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= north <= 90):
+            return []
+        found.append((west, south, east, north))
+    return found
