@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from shapely import wkt as shapely_wkt
 from shapely.geometry import mapping
 
-from odatis_csw.engine import antimeridian
+from odatis_csw.engine import antimeridian, oarec_concepts
 from odatis_csw.engine.oarec_time import date_time_property, record_time
 
 RECORDS = "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf"
@@ -237,6 +237,15 @@ def fix_record(feature: dict[str, Any], row: Any | None) -> None:
         properties["contacts"] = contacts
         if not contacts:
             del properties["contacts"]
+    if row is not None and (themes_with_uris := oarec_concepts.themes_of_row(row)):
+        schemes = {theme["scheme"] for theme in themes_with_uris}
+        engine_themes = [t for t in properties.get("themes") or [] if isinstance(t, dict)]
+        kept = [theme for theme in engine_themes if theme.get("scheme") not in schemes]  # topic categories
+        properties["themes"] = kept + themes_with_uris
+    if row is not None and (licences := oarec_concepts.licences_of_row(row)):
+        if len(licences) == 1 and licences[0].code:
+            properties["license"] = licences[0].code  # its SPDX identifier
+        feature["links"] = [*(feature.get("links") or []), *oarec_concepts.licence_links(licences)]
     if "themes" in properties:
         themes = _themes(properties["themes"])
         properties["themes"] = themes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -77,6 +78,9 @@ def complete_from_model(
         row.wkt_geometry = union.wkt
     if record is None:
         return
+    themes = themes_of(record)
+    if themes:
+        row.themes = themes
     begins = sorted(p.begin for p in record.temporal_extents if p.begin)
     ends = sorted(p.end for p in record.temporal_extents if p.end)
     if not row.time_begin and begins:
@@ -98,3 +102,24 @@ def _first_identification_boxes(document: etree._Element) -> list[tuple[float, f
             return []
         found.append((west, south, east, north))
     return found
+
+
+def themes_of(record: Record) -> str | None:
+    """The ``themes`` column: each keyword group with its thesaurus, and each keyword's concept URI.
+
+    The engine's own value keeps no keyword anchor; this one keeps the engine's shape (``thesaurus``
+    title/url, ``keywords`` names) and adds ``url`` to each keyword that has a concept URI.
+    """
+    groups = []
+    for group in record.keywords:
+        if group.thesaurus is None or not group.thesaurus.value:
+            continue
+        keywords = [
+            {"name": keyword.text.value, **({"url": keyword.text.anchor} if keyword.text.anchor else {})}
+            for keyword in group.keywords
+            if keyword.text.value
+        ]
+        if keywords:
+            thesaurus = {"title": group.thesaurus.value, "url": group.thesaurus.anchor}
+            groups.append({"thesaurus": thesaurus, "keywords": keywords})
+    return json.dumps(groups, ensure_ascii=False) if groups else None

@@ -828,3 +828,18 @@ def test_queryables_list_the_record_properties(catalogue):
     for name in sorted(set(properties) - {"geometry"}):
         response = get(catalogue, ITEMS, filter=f"{name} IS NULL")
         assert response.status_code == 200, (name, response.text[:300])
+
+
+def test_themes_carry_concept_uris_and_the_licence_is_linked(catalogue, everything):
+    """/req/record-core: ``themes`` concepts with their ``url`` (the NVS anchors the catalogue adds to a
+    SeaDataNet CDI's free-text keywords), topic categories kept; the licence as ``rel: license`` with
+    its SPDX identifier in ``license``."""
+    record = everything["sdn-open:urn:SDN:CDI:LOCAL:1022-1426-1022-ds04-4"]
+    themes = record["properties"]["themes"]
+    concepts = {concept["id"]: concept.get("url") for theme in themes for concept in theme["concepts"]}
+    assert concepts["Lithology"] == "http://vocab.nerc.ac.uk/collection/P02/current/LITH/"
+    assert concepts["sediment dredges"] == "http://vocab.nerc.ac.uk/collection/L05/current/60/"
+    assert any(theme["scheme"].endswith("MD_TopicCategoryCode") for theme in themes)
+    licences = [link for link in record["links"] if link["rel"] == "license"]
+    assert [link["href"] for link in licences] == ["https://creativecommons.org/licenses/by/4.0/"]
+    assert record["properties"]["license"] == "CC-BY-4.0"
