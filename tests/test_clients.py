@@ -467,15 +467,7 @@ def test_csw202_exception_report_valid(catalogue) -> None:
         (CSW202, "csw:Record", "brief"),
         (CSW202, "csw:Record", "summary"),
         (CSW202, "csw:Record", "full"),
-        pytest.param(
-            GMD,
-            "gmd:MD_Metadata",
-            "full",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="issues 4 and 5: ISO built from Dublin Core and 19115-3 records is not valid",
-            ),
-        ),
+        (GMD, "gmd:MD_Metadata", "full"),
     ],
     ids=["csw-brief", "csw-summary", "csw-full", "gmd-full"],
 )
