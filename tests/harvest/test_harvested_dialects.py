@@ -151,8 +151,12 @@ def test_datacite_kernel4_geolocation_box(repository):
     assert {"soil moisture", "snow depth", "Earth sciences"} <= set(record.keywords)
     assert ("revision", "2014-10-17") in record.dates
     assert (row.date_revision, row.date_publication) == ("2014-10-17", "2016-03-14T17:02:02Z")
-    assert record.boxes[0] == (-119.211, 37.046, -119.182, 37.075)
-    assert record.bounds == (-119.21, 37.05, -119.18, 37.08)
+    # a box and a point: both served; the row is indexed by their envelope
+    assert record.boxes == [
+        (-119.211, 37.046, -119.182, 37.075),
+        (-119.221094, 37.047756, -119.221094, 37.047756),
+    ]
+    assert record.bounds == (-119.22, 37.05, -119.18, 37.08)
     record.source_is_published_element(KERNEL4)
 
 
@@ -206,9 +210,7 @@ def test_datacite_points_are_all_served(repository):
     west, south = min(box[0] for box in record.boxes), min(box[1] for box in record.boxes)
     east, north = max(box[2] for box in record.boxes), max(box[3] for box in record.boxes)
     assert (west, south, east, north) == (7.84105, 47.01343, 7.8903, 47.03105)
-    row_west, row_south, row_east, row_north = record.bounds  # within the points' envelope (2 decimals)
-    assert west - 0.005 <= row_west <= row_east <= east + 0.005
-    assert south - 0.005 <= row_south <= row_north <= north + 0.005
+    assert record.bounds == (7.84, 47.01, 7.89, 47.03)  # the row is indexed by the points' envelope
     assert {"PRECIPITATION", "RUNOFF"} <= set(record.keywords)
 
 
