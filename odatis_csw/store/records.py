@@ -89,8 +89,9 @@ def record_elements(root: etree._Element) -> Iterator[etree._Element]:
             raise UnsupportedRecordError("CSW response holds no record we can load")
         yield from outermost
         return
+    where = "" if etree.QName(root).namespace else " in no namespace"
     raise UnsupportedRecordError(
-        f"unsupported root element {root.tag} (expected gmd:MD_Metadata, gmi:MI_Metadata, "
+        f"unsupported root element {root.tag}{where} (expected gmd:MD_Metadata, gmi:MI_Metadata, "
         "mdb:MD_Metadata, csw:Record, oai_dc:dc or a DataCite resource)"
     )
 
