@@ -50,14 +50,16 @@ def alternate_links(base_url: str, identifier: str) -> list[dict[str, str]]:
 SOURCE_DOCUMENT = "Source document as published"
 
 
-def source_document_link(base_url: str, identifier: str) -> dict[str, str]:
+def source_document_link(
+    base_url: str, identifier: str, media_type: str = "application/xml"
+) -> dict[str, str]:
     """The exact document the record was read from, as the catalogue keeps it."""
     query = urlencode(
         {"service": "CSW", "version": "2.0.2", "request": "GetRepositoryItem", "id": identifier}
     )
     return {
         "rel": "alternate",
-        "type": "application/xml",
+        "type": media_type,
         "title": SOURCE_DOCUMENT,
         "href": f"{base_url}/csw?{query}",
     }
@@ -78,7 +80,10 @@ def via_links(publishers: Sequence[Member]) -> list[dict[str, str]]:
 
 
 def add_feature_alternates(
-    feature: dict[str, Any], base_url: str, publishers: Sequence[Member] | None = None
+    feature: dict[str, Any],
+    base_url: str,
+    publishers: Sequence[Member] | None = None,
+    source_media_type: str | None = None,
 ) -> None:
     """Add the alternate, source document and ``via`` links (not already there) to one record."""
     if not isinstance(feature.get("id"), str):
@@ -89,7 +94,8 @@ def add_feature_alternates(
     }
     wanted = alternate_links(base_url, feature["id"])
     if publishers:
-        wanted += [source_document_link(base_url, feature["id"]), *via_links(publishers)]
+        source = source_document_link(base_url, feature["id"], source_media_type or "application/xml")
+        wanted += [source, *via_links(publishers)]
     typed = {(link.get("rel"), link.get("type")) for link in links if isinstance(link, dict)}
     for link in wanted:
         if link["title"] == SOURCE_DOCUMENT or link["rel"] == "via":

@@ -161,10 +161,14 @@ class CatalogueRecordsAPI(API):  # type: ignore[misc]
         ids = [f["id"] for f in features if isinstance(f, dict) and isinstance(f.get("id"), str)]
         rows = {row.identifier: row for row in self.repository.query_ids(ids)} if ids else {}
         publishers = datasets.publishers(self.repository.engine, ids)
+        media_types = datasets.source_media_types(self.repository.engine, ids)
         for feature in features:
             if isinstance(feature, dict):
-                oarec_documents.fix_record(feature, rows.get(feature.get("id")))
-                add_feature_alternates(feature, self.base_url, publishers.get(feature.get("id")))
+                identifier = feature.get("id")
+                oarec_documents.fix_record(feature, rows.get(identifier))
+                add_feature_alternates(
+                    feature, self.base_url, publishers.get(identifier), media_types.get(identifier)
+                )
 
     # ------------------------------------------------------------------ resources
 

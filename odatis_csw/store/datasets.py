@@ -279,6 +279,20 @@ def source_document(engine: Engine, record_id: str) -> tuple[bytes, str] | None:
     return (bytes(row[0]), str(row[1])) if row else None
 
 
+def source_media_types(engine: Engine, record_ids: Iterable[str]) -> dict[str, str]:
+    """The media type of the source document of each served record (one query)."""
+    ids = list(set(record_ids))
+    if not ids:
+        return {}
+    query = (
+        select(members.c.record_id, payloads.c.media_type)
+        .join(members, members.c.sha256 == payloads.c.sha256)
+        .where(members.c.record_id.in_(ids), members.c.canonical.is_(True))
+    )
+    with engine.connect() as connection:
+        return {str(record_id): str(media_type) for record_id, media_type in connection.execute(query)}
+
+
 def archive_payload(engine: Engine, sha256: str, payload: bytes, media_type: str) -> None:
     """Keep a source document in the payload archive (once per content)."""
     with engine.begin() as connection:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -165,6 +166,15 @@ def test_json_only_records_are_harvested_and_served_as_iso_19139(make_catalogue,
         assert item.status_code == 200
         assert item.headers["Content-Type"].startswith("application/geo+json")
         assert item.content == json.dumps(feature, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        # and the OGC API record links it with that media type
+        hub_record = requests.get(
+            f"{hub.url}/collections/metadata:main/items/{quote(feature['id'], safe='')}",
+            params={"f": "json"},
+            timeout=60,
+        ).json()
+        [kept] = [link for link in hub_record["links"] if link.get("title") == "Source document as published"]
+        assert kept["type"] == "application/geo+json"
+        assert requests.get(kept["href"], timeout=60).content == item.content
     stored = query(hub, "SELECT DISTINCT media_type FROM harvest_payloads")
     assert stored == [("application/geo+json",)]
 
