@@ -18,7 +18,7 @@ from odatis_csw.model.readers import read_json
 from odatis_csw.quality import Repair
 from odatis_csw.quality.paths import element_path
 from odatis_csw.safexml import DEFAULT_MAX_BYTES, parse_bytes
-from odatis_csw.store.records import Assessment, assessed_row, record_elements
+from odatis_csw.store.records import Assessment, assessed_row, assessed_rows_of
 from odatis_csw.store.rows import normalise_row
 
 #: Media types of a JSON record; the first is the one given to a JSON payload of unsaid type.
@@ -78,11 +78,4 @@ def payload_rows(
     """The rows of a harvested or archived payload, XML or JSON, with their assessments."""
     if is_json(payload):
         return [assessed_json_row(repository, payload, fallback_identifier)]
-    document = parse_bytes(payload, source=source)
-    return [
-        (normalise_row(row), assessment)
-        for row, assessment in (
-            assessed_row(repository.context, repository, element, fallback_identifier)
-            for element in record_elements(document.getroot())
-        )
-    ]
+    return assessed_rows_of(repository, parse_bytes(payload, source=source), fallback_identifier)

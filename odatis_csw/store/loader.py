@@ -19,9 +19,8 @@ from odatis_csw.errors import OdatisError
 from odatis_csw.safexml import parse_file
 from odatis_csw.store import datasets
 from odatis_csw.store.canonical import Datasets
-from odatis_csw.store.records import Assessment, assessed_row, record_elements
+from odatis_csw.store.records import Assessment, assessed_rows_of
 from odatis_csw.store.repository import CatalogueRepository
-from odatis_csw.store.rows import normalise_row
 from odatis_csw.store.sameness import LOCAL, LOCAL_PRECEDENCE, facts_of
 from odatis_csw.store.writes import Outcome, store_row
 
@@ -82,17 +81,6 @@ def rows_of(
     ``fallback_identifier`` names a record whose document has none.
     """
     return [row for row, _ in assessed_rows_of(repository, tree, fallback_identifier)]
-
-
-def assessed_rows_of(
-    repository: CatalogueRepository, tree: etree._ElementTree, fallback_identifier: str | None = None
-) -> list[tuple[Any, Assessment]]:
-    """The rows of a parsed document with the repairs made and the quality found."""
-    found = []
-    for element in record_elements(tree.getroot()):
-        row, assessment = assessed_row(repository.context, repository, element, fallback_identifier)
-        found.append((normalise_row(row), assessment))
-    return found
 
 
 def store_local(repository: CatalogueRepository, row: Any, assessment: Assessment) -> Outcome:

@@ -29,7 +29,7 @@ from odatis_csw.store.parsecopy import (
     namespace,
     parse_copy,
 )
-from odatis_csw.store.rows import complete_from_model
+from odatis_csw.store.rows import complete_from_model, normalise_row
 
 CSW202 = "http://www.opengis.net/cat/csw/2.0.2"
 CSW30 = "http://www.opengis.net/cat/csw/3.0"
@@ -136,7 +136,7 @@ def assessed_row(
     document is kept beside it (``Assessment.source_document``).
     """
     name = dialect(element) or "record"
-    served, repairs, record = _served_document(element, name, fallback_identifier)
+    served, repairs, record, quality = _served_document(element, name, fallback_identifier)
     work = parse_copy(served)
     if (
         work.tag in (f"{{{GMD}}}MD_Metadata", f"{{{GMI}}}MI_Metadata")
@@ -162,7 +162,7 @@ def assessed_row(
         row.servicetype = ",".join(part for part in row.servicetype.split(",") if part.strip())
     complete_from_model(row, fix_https_namespaces(element), served, record)
     source_document = etree.tostring(element, encoding="unicode")
-    return row, Assessment(tuple(repairs), validate(served), source_document, record)
+    return row, Assessment(tuple(repairs), quality, source_document, record)
 
 
 #: Repairs that mean the served document was written from the model, not taken from the source.
@@ -171,43 +171,66 @@ WRITTEN = frozenset({"rebuilt-from-model", "written-from-model"})
 
 def _served_document(
     element: etree._Element, name: str, fallback_identifier: str | None
-) -> tuple[etree._Element, list[Repair], Record | None]:
-    """The document to serve for a record element, the repairs that made it, and its model."""
+) -> tuple[etree._Element, list[Repair], Record | None, Quality]:
+    """The document to serve for a record element, the repairs that made it, its model and quality.
+
+    Each candidate document is validated once (the schema check is the costliest step of a load).
+    """
     canonical = etree.fromstring(etree.tostring(element), safe_parser())
     repairs: list[Repair] = []
-    if canonical.tag in (f"{{{GMD}}}MD_Metadata", f"{{{GMI}}}MI_Metadata"):
+    iso = canonical.tag in (f"{{{GMD}}}MD_Metadata", f"{{{GMI}}}MI_Metadata")
+    if iso:
         repaired_tree, repairs = repaired(canonical)
         canonical = repaired_tree.getroot()
         repairs.extend(add_anchors(canonical))
-        record = normalised(canonical, repairs)
-        errors = sum(1 for problem in validate(canonical).problems if problem.severity == "error")
-        foreign = _profile_namespaces(canonical)
-        if (not errors and not foreign) or record is None:
-            return canonical, repairs, record
-        if not record.file_identifier and fallback_identifier:
-            record.file_identifier = fallback_identifier
-        rebuilt = write_iso19139(record)
-        if any(problem.severity == "error" for problem in validate(rebuilt).problems):
-            return canonical, repairs, record
-        said = f"{errors} ISO 19139 schema error(s) after repair" if errors else ""
-        said += (" and " if said else "") + (
-            f"profile elements ({', '.join(sorted(foreign))})" if foreign else ""
-        )
-        why = (
-            f"the publisher's document has {said}: the served document is written from its normalised "
-            "record; the publisher's document is kept"
-        )
-        return rebuilt, [*repairs, Repair("rebuilt-from-model", why, element_path(canonical))], record
     record = normalised(canonical, repairs)
-    if record is None:
-        return canonical, repairs, record
+    if not iso:
+        if record is None:
+            return canonical, repairs, record, validate(canonical)
+        written = _written(record, fallback_identifier)
+        repairs.extend(add_anchors(written))
+        why = (
+            f"{name} record served as ISO 19139 written from its normalised record; its own document is kept"
+        )
+        repairs.append(Repair("written-from-model", why, element_path(written)))
+        return written, repairs, record, validate(written)
+    quality = validate(canonical)
+    errors = sum(1 for problem in quality.problems if problem.severity == "error")
+    foreign = _profile_namespaces(canonical)
+    if (not errors and not foreign) or record is None:
+        return canonical, repairs, record, quality
+    rebuilt = _written(record, fallback_identifier)
+    rebuilt_quality = validate(rebuilt)
+    if any(problem.severity == "error" for problem in rebuilt_quality.problems):
+        return canonical, repairs, record, quality
+    found = [f"{errors} ISO 19139 schema error(s) after repair"] if errors else []
+    found += [f"profile elements ({', '.join(sorted(foreign))})"] if foreign else []
+    why = (
+        f"the publisher's document has {' and '.join(found)}: the served document is written from its "
+        "normalised record; the publisher's document is kept"
+    )
+    rebuilt_repairs = [*repairs, Repair("rebuilt-from-model", why, element_path(canonical))]
+    return rebuilt, rebuilt_repairs, record, rebuilt_quality
+
+
+def _written(record: Record, fallback_identifier: str | None) -> etree._Element:
+    """The ISO 19139 written from a record, named by the fallback identifier when it has none."""
     if not record.file_identifier and fallback_identifier:
         record.file_identifier = fallback_identifier
-    written = write_iso19139(record)
-    repairs.extend(add_anchors(written))
-    why = f"{name} record served as ISO 19139 written from its normalised record; its own document is kept"
-    repairs.append(Repair("written-from-model", why, element_path(written)))
-    return written, repairs, record
+    return write_iso19139(record)
+
+
+def assessed_rows_of(
+    repository: Any, tree: etree._ElementTree, fallback_identifier: str | None = None
+) -> list[tuple[Any, Assessment]]:
+    """The rows of a parsed document (every record it holds), repaired, with their assessments."""
+    return [
+        (normalise_row(row), assessment)
+        for row, assessment in (
+            assessed_row(repository.context, repository, element, fallback_identifier)
+            for element in record_elements(tree.getroot())
+        )
+    ]
 
 
 def _profile_namespaces(root: etree._Element) -> set[str]:
