@@ -31,7 +31,7 @@ from odatis_csw.model.readers.isotext import (
     texts,
 )
 from odatis_csw.model.readers.platforms import platforms
-from odatis_csw.model.record import Format, Link, Party, Record
+from odatis_csw.model.record import Format, Party, Record
 
 
 def _party(responsibility: etree._Element, languages: Languages) -> list[Party]:
@@ -105,17 +105,11 @@ def _parent(root: etree._Element) -> str | None:
     )
 
 
-def _links(root: etree._Element, languages: Languages) -> list[Link]:
-    found: list[Link] = []
-    for resource in [
-        *root.iterfind("{*}distributionInfo/*/{*}transferOptions/*/{*}onLine/*"),
-        *root.iterfind("{*}distributionInfo/*/{*}distributor/*/{*}distributorTransferOptions/*/{*}onLine/*"),
-        *root.iterfind("{*}identificationInfo/*/{*}containsOperations/*/{*}connectPoint/*"),
-    ]:
-        link = isoparts.online_resource(resource, languages)
-        if link is not None:
-            add_new(found, [link])
-    return found
+def _resource_languages(identification: etree._Element) -> list[str]:
+    return [
+        *_locale_languages(identification, "defaultLocale"),
+        *_locale_languages(identification, "otherLocale"),
+    ]
 
 
 def _formats(root: etree._Element) -> list[Format]:
@@ -160,22 +154,10 @@ def read(element: etree._Element) -> Record:
         ],
     )
     scope = code(element.find("{*}metadataScope/*/{*}resourceScope"))
-    if scope:
-        record.hierarchy_level = scope
-    elif local(identifications[0]).startswith("SV_"):
-        record.hierarchy_level = "service"
-    for index, ident in enumerate(identifications):
-        isoparts.add_identification(
-            record,
-            ident,
-            languages,
-            index == 0,
-            parties,
-            _locale_languages(ident, "defaultLocale") + _locale_languages(ident, "otherLocale"),
-        )
+    isoparts.add_identifications(record, identifications, languages, parties, _resource_languages, scope)
     distributors = element.findall("{*}distributionInfo/*/{*}distributor/*/{*}distributorContact")
     add_new(record.parties, parties(distributors, languages))
-    record.links = _links(element, languages)
+    record.links = isoparts.links(element, languages)
     record.formats = _formats(element)
     for statement in element.iterfind("{*}resourceLineage/*/{*}statement"):
         record.lineage = record.lineage or text(statement, languages)

@@ -22,7 +22,6 @@ from odatis_csw.model.readers.isotext import (
     codes,
     date,
     href,
-    local,
     locales,
     string,
     text,
@@ -31,7 +30,7 @@ from odatis_csw.model.readers.isotext import (
     add_new as _add,
 )
 from odatis_csw.model.readers.platforms import platforms
-from odatis_csw.model.record import Format, Link, Party, Record
+from odatis_csw.model.record import Format, Party, Record
 
 GMI = "http://www.isotc211.org/2005/gmi"
 GMI_NAMESPACES = (GMI, "https://www.isotc211.org/2005/gmi")
@@ -65,20 +64,6 @@ def parties(props: list[etree._Element], languages: Languages) -> list[Party]:
     return found
 
 
-def _links(root: etree._Element, languages: Languages) -> list[Link]:
-    resources = [
-        *root.iterfind("{*}distributionInfo/*/{*}transferOptions/*/{*}onLine/*"),
-        *root.iterfind("{*}distributionInfo/*/{*}distributor/*/{*}distributorTransferOptions/*/{*}onLine/*"),
-        *root.iterfind("{*}identificationInfo/*/{*}containsOperations/*/{*}connectPoint/*"),
-    ]
-    found: list[Link] = []
-    for resource in resources:
-        link = isoparts.online_resource(resource, languages)
-        if link is not None and link not in found:
-            found.append(link)
-    return found
-
-
 def _formats(root: etree._Element) -> list[Format]:
     found: list[Format] = []
     for md_format in [
@@ -91,6 +76,10 @@ def _formats(root: etree._Element) -> list[Format]:
             if read not in found:
                 found.append(read)
     return found
+
+
+def _resource_languages(identification: etree._Element) -> list[str]:
+    return [found for found in codes(identification.iterfind("{*}language")) if found]
 
 
 def _reference_systems(root: etree._Element) -> list[str]:
@@ -125,22 +114,10 @@ def read(element: etree._Element) -> Record:
         dataset_uri=string(element.find("{*}dataSetURI")) or href(element.find("{*}dataSetURI")),
     )
     scope = code(element.find("{*}hierarchyLevel"))
-    if scope:
-        record.hierarchy_level = scope
-    elif local(identifications[0]).startswith("SV_"):
-        record.hierarchy_level = "service"
-    for index, ident in enumerate(identifications):
-        isoparts.add_identification(
-            record,
-            ident,
-            languages,
-            index == 0,
-            parties,
-            [c for c in codes(ident.iterfind("{*}language")) if c],
-        )
+    isoparts.add_identifications(record, identifications, languages, parties, _resource_languages, scope)
     distributors = element.findall("{*}distributionInfo/*/{*}distributor/*/{*}distributorContact")
     _add(record.parties, parties(distributors, languages))
-    record.links = _links(element, languages)
+    record.links = isoparts.links(element, languages)
     record.formats = _formats(element)
     for statement in element.iterfind("{*}dataQualityInfo/*/{*}lineage/*/{*}statement"):
         record.lineage = record.lineage or text(statement, languages)

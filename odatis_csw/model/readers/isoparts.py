@@ -21,6 +21,7 @@ from odatis_csw.model.readers.isotext import (
     code,
     codes,
     href,
+    local,
     number,
     string,
     strings,
@@ -250,3 +251,36 @@ def add_identification(
     add_new(record.graphic_overviews, strings(ident.iterfind("{*}graphicOverview/*/{*}fileName")))
     add_new(record.spatial_representation_types, codes(ident.iterfind("{*}spatialRepresentationType")))
     add_constraints(record.constraints, ident, languages)
+
+
+def add_identifications(
+    record: Record,
+    identifications: list[etree._Element],
+    languages: Languages,
+    read_parties: PartiesReader,
+    resource_languages: Callable[[etree._Element], list[str]],
+    scope: str | None,
+) -> None:
+    """The hierarchy level (declared, else ``service`` for a service identification) and every
+    identification, the first giving title, abstract..., in the reader's own encoding of parties
+    and resource languages."""
+    if scope:
+        record.hierarchy_level = scope
+    elif local(identifications[0]).startswith("SV_"):
+        record.hierarchy_level = "service"
+    for index, ident in enumerate(identifications):
+        add_identification(record, ident, languages, index == 0, read_parties, resource_languages(ident))
+
+
+def links(root: etree._Element, languages: Languages) -> list[Link]:
+    """Every online resource of the distribution and of service operations, once each."""
+    found: list[Link] = []
+    for resource in [
+        *root.iterfind("{*}distributionInfo/*/{*}transferOptions/*/{*}onLine/*"),
+        *root.iterfind("{*}distributionInfo/*/{*}distributor/*/{*}distributorTransferOptions/*/{*}onLine/*"),
+        *root.iterfind("{*}identificationInfo/*/{*}containsOperations/*/{*}connectPoint/*"),
+    ]:
+        link = online_resource(resource, languages)
+        if link is not None:
+            add_new(found, [link])
+    return found
