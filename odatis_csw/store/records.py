@@ -14,7 +14,7 @@ from pycsw.core import util as pycsw_util
 from odatis_csw.errors import UnsupportedRecordError
 from odatis_csw.mapping.anchors import add_anchors
 from odatis_csw.model.iso19139 import write as write_iso19139
-from odatis_csw.model.readers import read_record, reader_name
+from odatis_csw.model.readers import DATACITE_PREFIX, read_record, reader_name
 from odatis_csw.model.record import Record
 from odatis_csw.quality import Quality, Repair, repaired, validate
 from odatis_csw.quality.paths import element_path
@@ -43,8 +43,6 @@ RECORD_ROOTS: dict[str, str] = {
     f"{{{CSW202}}}Record": "Dublin Core (csw:Record)",
     "{http://www.openarchives.org/OAI/2.0/oai_dc/}dc": "Dublin Core (oai_dc)",
 }
-#: Every DataCite kernel namespace starts so: kernel-2.2, kernel-3, kernel-4...
-DATACITE_KERNEL = "http://datacite.org/schema/kernel-"
 #: The ``oai_datacite`` wrapper's namespaces start so: oai-1.0/, oai-1.1/.
 OAI_DATACITE = "http://schema.datacite.org/oai/oai-"
 
@@ -62,7 +60,7 @@ def dialect(element: etree._Element) -> str | None:
     if element.tag in RECORD_ROOTS:
         return RECORD_ROOTS[element.tag]
     qname = etree.QName(element)
-    if qname.localname == "resource" and (qname.namespace or "").startswith(DATACITE_KERNEL):
+    if qname.localname == "resource" and (qname.namespace or "").startswith(DATACITE_PREFIX):
         return f"DataCite ({qname.namespace.removeprefix('http://datacite.org/schema/')})"
     if is_iso19139_profile_root(element):
         return f"ISO 19139 profile ({etree.QName(element).localname})"
@@ -160,7 +158,7 @@ def assessed_row(
         row.anytext = f"{row.anytext} {pycsw_util.get_anytext(element)}"
     if row.servicetype:
         row.servicetype = ",".join(part for part in row.servicetype.split(",") if part.strip())
-    complete_from_model(row, fix_https_namespaces(element), served, record)
+    complete_from_model(row, element, served, record)
     source_document = etree.tostring(element, encoding="unicode")
     return row, Assessment(tuple(repairs), quality, source_document, record)
 

@@ -39,9 +39,11 @@ READERS: dict[str, str] = {
 def reader_name(element: etree._Element) -> str | None:
     """The reader module for a record element, or None when no reader knows its dialect."""
     tag = element.tag if isinstance(element.tag, str) else ""
+    if not tag:  # a comment or processing instruction
+        return None
     if tag in READERS:
         return READERS[tag]
-    namespace = etree.QName(tag).namespace if tag else None
+    namespace = etree.QName(tag).namespace
     if namespace in HTTPS_TYPOS:  # https ISO namespaces (the ERDDAP template)
         return READERS.get(f"{{{HTTPS_TYPOS[namespace]}}}{etree.QName(tag).localname}")
     if is_iso19139_profile_root(element):  # MCP, CHE...: gco:isoType="gmd:MD_Metadata"
