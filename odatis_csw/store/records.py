@@ -112,17 +112,6 @@ class Assessment:
         }
 
 
-def to_row(
-    context: Any, repository: Any, element: etree._Element, fallback_identifier: str | None = None
-) -> Any:
-    """Parse one record element into a pycsw row; raise UnsupportedRecordError if unusable.
-
-    ``fallback_identifier`` names a record whose document has none (ncISO records often
-    have ``fileIdentifier nilReason="missing"``); the harvester derives it from the source.
-    """
-    return assessed_row(context, repository, element, fallback_identifier)[0]
-
-
 def assessed_row(
     context: Any, repository: Any, element: etree._Element, fallback_identifier: str | None = None
 ) -> tuple[Any, Assessment]:
