@@ -120,7 +120,8 @@ def assessed_row(
     An ISO 19139 / 19115-2 record is served as published, repaired and anchored; when that is still
     not valid ISO 19139, and for every other dialect a reader knows (ISO 19115-3, profiles, DataCite,
     Dublin Core), the served document is written from the normalised model. The publisher's own
-    document is kept beside it (``Assessment.source_document``).
+    document is kept beside it (``Assessment.source_document``). ``fallback_identifier`` names a
+    record whose document has none (ncISO records often have ``fileIdentifier nilReason="missing"``).
     """
     name = dialect(element) or "record"
     served, repairs, record, quality = _served_document(element, name, fallback_identifier)
