@@ -184,13 +184,13 @@ def _agents(graph: Graph, dataset: URIRef, parties: list[Party]) -> None:
         "contactPoint": DCAT.contactPoint,
         "rightsHolder": DCTERMS.rightsHolder,
     }
-    done: set[str] = set()
+    has_publisher = False  # DCAT-AP allows one dct:publisher
     for party in parties:
         target = _tables()["roles"].get(party.role)
         name = (party.organisation.value if party.organisation else None) or party.individual
-        if not target or not name or (target in ("publisher",) and target in done):
+        if not target or not name or (target == "publisher" and has_publisher):
             continue
-        done.add(target)
+        has_publisher = has_publisher or target == "publisher"
         if target == "contactPoint":
             graph.add((dataset, DCAT.contactPoint, _contact(graph, party, name)))
             continue
